@@ -1,0 +1,59 @@
+# The two commands: `make run` and `make test`. Everything else is a convenience.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# First Python >= 3.11 on PATH.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+EMBEDDED := $(BIN)/python -m esn.embedded exec --
+
+.PHONY: run test lint format check migrate shell seed bench e2e clean help
+
+help:
+	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
+	@echo "make test   - the full test suite (DATABASE_URL / REDIS_URL used when set)"
+	@echo "make lint   - ruff check + format check; make format to fix formatting"
+	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12, ... on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m esn.embedded run
+
+test: $(STAMP)
+	$(EMBEDDED) $(BIN)/python -m pytest $(ARGS)
+
+e2e: $(STAMP)
+	$(EMBEDDED) $(BIN)/python -m pytest -m e2e $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(STAMP)
+	$(EMBEDDED) $(BIN)/python manage.py makemigrations --check --dry-run
+
+migrate: $(STAMP)
+	$(EMBEDDED) $(BIN)/python manage.py migrate
+
+seed: $(STAMP)
+	$(EMBEDDED) $(BIN)/python manage.py seed_demo
+
+shell: $(STAMP)
+	DEBUG=1 $(EMBEDDED) $(BIN)/python manage.py shell
+
+bench: $(STAMP)
+	$(EMBEDDED) $(BIN)/python bench/feed.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EsnConfig(AppConfig):
+    name = "esn"
+    verbose_name = "ESN site"

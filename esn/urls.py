@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from esn import views
+from people.forms import SignInForm
+from posts import views as post_views
+
+urlpatterns = [
+    path("", post_views.home, name="home"),
+    path("all/", post_views.all_posts, name="all"),
+    path("posts/", include("posts.urls")),
+    path("people/", include("people.urls")),
+    path("hashtags/", include("hashtags.urls")),
+    path("search/", views.search, name="search"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "ESN administration"
+admin.site.site_title = "ESN admin"

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from taggit.models import ItemBase, TagBase
+
+
+class Hashtag(TagBase):
+    """A hashtag. `slug` is the normalised key (NFC, case-folded) that makes `#Sales_Onboarding`
+    and `#sales_onboarding` one tag; `name` keeps the first spelling for display."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hashtag")
+        verbose_name_plural = _("hashtags")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
+
+    def slugify(self, tag, i=None):
+        from hashtags.parsing import normalise_hashtag
+
+        return normalise_hashtag(tag)
+
+    def get_absolute_url(self) -> str:
+        return reverse("hashtags:detail", args=[self.slug])
+
+
+class TaggedPost(ItemBase):
+    """A post carrying a hashtag. `created_at` is copied from the post so that a hashtag's
+    newest posts come straight off the (tag, created_at, post) index."""
+
+    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="tagged_posts")
+    content_object = models.ForeignKey(
+        "posts.Post", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="hashtags_tag_post_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["tag", "-created_at", "-content_object"], name="hashtags_tagged_newest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on post {self.content_object_id}"
+
+
+class HashtagFollow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hashtag_follows"
+    )
+    hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "hashtag"], name="hashtags_follow_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.hashtag}"

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from hashtags.models import Hashtag, HashtagFollow, TaggedPost
+from people.models import User
+from posts.selectors import visible_posts
+
+
+def get_hashtag(slug: str) -> Hashtag | None:
+    from hashtags.parsing import normalise_hashtag
+
+    return Hashtag.objects.filter(slug=normalise_hashtag(slug)).first()
+
+
+def followed_hashtags(user: User) -> QuerySet[Hashtag]:
+    return Hashtag.objects.filter(follows__user=user).order_by("slug")
+
+
+def is_following(user: User, hashtag: Hashtag) -> bool:
+    return HashtagFollow.objects.filter(user=user, hashtag=hashtag).exists()
+
+
+def active_hashtags(user: User, *, days: int = 30, limit: int = 40) -> list[Hashtag]:
+    """Hashtags with the most posts the user can see in the last `days`, each with `.recent`
+    (that count) and `.followers`. Counts go through the visibility policy."""
+    since = timezone.now() - timedelta(days=days)
+    counts = list(
+        TaggedPost.objects.filter(created_at__gte=since, content_object__in=visible_posts(user))
+        .values("tag_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag_id")[:limit]
+    )
+    tags = Hashtag.objects.in_bulk([row["tag_id"] for row in counts])
+    followers = dict(
+        HashtagFollow.objects.filter(hashtag_id__in=tags)
+        .values("hashtag_id")
+        .annotate(n=Count("id"))
+        .values_list("hashtag_id", "n")
+    )
+    result = []
+    for row in counts:
+        tag = tags[row["tag_id"]]
+        tag.recent = row["n"]
+        tag.followers = followers.get(tag.pk, 0)
+        result.append(tag)
+    return result
+
+
+def suggested_hashtags(user: User, *, limit: int = 6) -> list[Hashtag]:
+    followed = set(HashtagFollow.objects.filter(user=user).values_list("hashtag_id", flat=True))
+    return [t for t in active_hashtags(user, limit=limit + len(followed)) if t.pk not in followed][
+        :limit
+    ]

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def avatar_path(instance: User, filename: str) -> str:
+    # Unguessable names: nothing about the person in the path.
+    return f"avatars/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class User(AbstractUser):
+    """An employee (guests arrive with the groups issue). The profile lives on the user row:
+    every list of posts shows the author's name and title, so it is one join, not two."""
+
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+    )
+    bio = models.TextField(_("about me"), max_length=2000, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    skills = TaggableManager(_("skills"), blank=True, help_text=_("Comma-separated"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(Lower("username"), name="people_user_username_lower")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p] or [self.username]
+        return "".join(p[0] for p in parts[:2]).upper()
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:profile", args=[self.username])
+
+
+class Follow(models.Model):
+    """A person following another person: their posts come into the follower's home feed."""
+
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_links")
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="people_follow_once"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followee")), name="people_follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["followee", "-created_at"], name="people_follow_followee")]
+
+    def __str__(self) -> str:
+        return f"{self.follower} → {self.followee}"
+
+
+class SignInFailure(models.Model):
+    """A failed sign-in, kept for half an hour to slow down password guessing."""
+
+    username_key = models.CharField(max_length=150)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username_key", "created_at"], name="people_signin_fail_user"),
+            models.Index(fields=["ip", "created_at"], name="people_signin_fail_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"failed sign-in for {self.username_key} at {self.created_at}"

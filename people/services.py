@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digests import services as inbox
+from people.models import Follow, SignInFailure, User
+
+
+def follow_person(*, follower: User, followee: User) -> bool:
+    """Follow someone; their posts come into the follower's home feed. Returns True if this
+    created the follow (a repeated click changes nothing and tells nobody twice)."""
+    if follower.pk == followee.pk:
+        raise ValidationError(_("You cannot follow yourself."))
+    try:
+        with transaction.atomic():
+            _link, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+    except IntegrityError:
+        return False
+    if created:
+        transaction.on_commit(
+            lambda: inbox.person_followed(follower_id=follower.pk, followee_id=followee.pk)
+        )
+    return created
+
+
+def unfollow_person(*, follower: User, followee: User) -> None:
+    Follow.objects.filter(follower=follower, followee=followee).delete()
+
+
+# Zulip's published defaults (shared/RELIABILITY.md): 5 failures per account per 30 minutes.
+SIGN_IN_WINDOW = timedelta(minutes=30)
+SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
+SIGN_IN_MAX_FAILURES_PER_IP = 50
+
+
+def record_failed_sign_in(*, username: str, ip: str | None) -> None:
+    SignInFailure.objects.create(username_key=username.strip().lower()[:150], ip=ip)
+
+
+def sign_in_blocked(*, username: str, ip: str | None) -> bool:
+    """True while this account (or this address) has failed too often recently."""
+    since = timezone.now() - SIGN_IN_WINDOW
+    recent = SignInFailure.objects.filter(created_at__gte=since)
+    if recent.filter(username_key=username.strip().lower()[:150]).count() >= (
+        SIGN_IN_MAX_FAILURES_PER_ACCOUNT
+    ):
+        return True
+    return bool(ip) and recent.filter(ip=ip).count() >= SIGN_IN_MAX_FAILURES_PER_IP
+
+
+def forget_old_sign_in_failures() -> int:
+    deleted, _rows = SignInFailure.objects.filter(
+        created_at__lt=timezone.now() - SIGN_IN_WINDOW
+    ).delete()
+    return deleted

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from esn.navigation import next_url
+from people import selectors, services
+from people.forms import ProfileForm
+from posts.selectors import posts_by
+from posts.views import page_cursor, render_feed
+
+
+def _person_or_404(username: str):
+    person = selectors.get_person(username)
+    if person is None:
+        raise Http404(_("No such person."))
+    return person
+
+
+def directory(request):
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.people_directory(query=query), 30).get_page(request.GET.get("page"))
+    return render(request, "people/directory.html", {"page_obj": page, "q": query})
+
+
+def profile(request, username: str):
+    person = _person_or_404(username)
+    page = posts_by(request.user, author=person, cursor=page_cursor(request))
+    context = {
+        "person": person,
+        "counts": selectors.follow_counts(person),
+        "is_following": selectors.is_following(request.user, person),
+        "following_preview": selectors.following_of(person)[:8],
+        "followers_preview": selectors.followers_of(person)[:8],
+        "skills": list(person.skills.all()),
+    }
+    return render_feed(request, page=page, template="people/profile.html", context=context)
+
+
+def follow_list(request, username: str, direction: str):
+    person = _person_or_404(username)
+    people = (
+        selectors.following_of(person)
+        if direction == "following"
+        else selectors.followers_of(person)
+    )
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "people/follow_list.html",
+        {"person": person, "page_obj": page, "direction": direction},
+    )
+
+
+@require_POST
+def follow(request, username: str):
+    person = _person_or_404(username)
+    if request.POST.get("action") == "unfollow":
+        services.unfollow_person(follower=request.user, followee=person)
+    else:
+        try:
+            services.follow_person(follower=request.user, followee=person)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+    if request.htmx:
+        return render(
+            request,
+            "people/_follow_button.html",
+            {"person": person, "is_following": selectors.is_following(request.user, person)},
+        )
+    return redirect(next_url(request, person.get_absolute_url()))
+
+
+def edit_profile(request):
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect(request.user)
+    return render(
+        request, "people/edit_profile.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+def avatar(request, username: str):
+    from django.http import FileResponse
+
+    person = _person_or_404(username)
+    if not person.avatar:
+        raise Http404(_("No avatar."))
+    return FileResponse(person.avatar.open("rb"))

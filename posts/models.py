@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from hashtags.models import TaggedPost
+
+
+class Post(models.Model):
+    """A post. Company-wide for now; the group it belongs to arrives with the groups issue.
+    Rows are written only through posts.services and read only through posts.selectors."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+    )
+    body = models.TextField(_("text"))
+    # Markdown rendered and sanitised once, when the post is saved.
+    body_html = models.TextField(editable=False)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in_posts", blank=True
+    )
+    hashtags = TaggableManager(through=TaggedPost, blank=True, related_name="posts")
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="posts_newest"),
+            models.Index(fields=["author", "-created_at", "-id"], name="posts_author_newest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:detail", args=[self.pk])
+
+
+def image_path(instance: PostImage, filename: str) -> str:
+    return f"posts/{instance.key.hex}{PurePath(filename).suffix.lower()}"
+
+
+class PostImage(models.Model):
+    """An image on a post, served only through posts.views.post_image (which applies the
+    visibility policy) under an unguessable key."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    image = models.ImageField(upload_to=image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"image {self.position} of post {self.post_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("posts:image", args=[self.key])
+
+
+class Comment(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(editable=False)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in_comments", blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["post", "created_at", "id"], name="comments_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.author} on post {self.post_id}: {self.body[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        LIKE = "like", _("Like")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LIKE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="posts_react_once")
+        ]
+        indexes = [models.Index(fields=["user", "post"], name="posts_reaction_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}s post {self.post_id}"

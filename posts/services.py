@@ -1,0 +1,198 @@
+"""Writes to posts, comments and reactions. One function per user intention.
+
+Publishing writes O(1) rows whatever the author's follower count (ARCHITECTURE.md rule 2):
+the post, its images, hashtag links and mention links. Nothing is fanned out to followers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from digests import services as inbox
+from hashtags.services import set_post_hashtags
+from people.models import User
+from posts.images import check_image
+from posts.markup import Markup, render
+from posts.models import Comment, Post, PostImage, Reaction
+
+
+@dataclass
+class _Rendered:
+    markup: Markup
+    mentioned: list[User]
+
+
+def _render_text(text: str, *, max_length: int, what: str) -> _Rendered:
+    text = text.strip()
+    if not text:
+        raise ValidationError(
+            _("Write something before publishing your %(what)s.") % {"what": what}
+        )
+    if len(text) > max_length:
+        raise ValidationError(
+            _("Your %(what)s is %(length)d characters long; the limit is %(max)d.")
+            % {"what": what, "length": len(text), "max": max_length}
+        )
+    first = render(text)
+    too_long = [t for t in first.hashtags if len(t) > settings.HASHTAG_MAX_LENGTH]
+    if too_long:
+        raise ValidationError(
+            _("Hashtags can be at most %(max)d characters: #%(tag)s is %(length)d.")
+            % {
+                "max": settings.HASHTAG_MAX_LENGTH,
+                "tag": too_long[0][:70] + "…",
+                "length": len(too_long[0]),
+            }
+        )
+    if len(first.mentions) > settings.MENTIONS_MAX_PER_POST:
+        raise ValidationError(
+            _("A %(what)s can mention at most %(max)d people.")
+            % {"what": what, "max": settings.MENTIONS_MAX_PER_POST}
+        )
+    people = {}
+    if first.mentions:
+        wanted = {m.lower() for m in first.mentions}
+        people = {
+            u.username.lower(): u
+            for u in User.objects.annotate(lname=Lower("username")).filter(
+                lname__in=wanted, is_active=True
+            )
+        }
+    markup = render(
+        text,
+        resolve_mention=lambda name: (
+            people[name.lower()].get_absolute_url() if name.lower() in people else None
+        ),
+    )
+    mentioned = [people[m.lower()] for m in markup.mentions if m.lower() in people]
+    return _Rendered(markup=markup, mentioned=list(dict.fromkeys(mentioned)))
+
+
+def _check_images(images: Sequence[UploadedFile]) -> list[UploadedFile]:
+    if len(images) > settings.POST_MAX_IMAGES:
+        raise ValidationError(
+            _("A post can have at most %(n)d images; you chose %(count)d.")
+            % {"n": settings.POST_MAX_IMAGES, "count": len(images)}
+        )
+    return [check_image(image) for image in images]
+
+
+@transaction.atomic
+def create_post(*, author: User, body: str, images: Sequence[UploadedFile] = ()) -> Post:
+    """Publish a post. Raises ValidationError with a readable message for bad input;
+    nothing is saved then."""
+    rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
+    clean_images = _check_images(images)
+    post = Post.objects.create(author=author, body=body.strip(), body_html=rendered.markup.html)
+    for position, image in enumerate(clean_images):
+        PostImage.objects.create(
+            post=post, image=image, content_type=image.content_type, position=position
+        )
+    set_post_hashtags(post=post, names=rendered.markup.hashtags)
+    post.mentions.set(rendered.mentioned)
+    mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
+    transaction.on_commit(
+        lambda: inbox.post_published(post_id=post.pk, mentioned_user_ids=mentioned_ids)
+    )
+    return post
+
+
+def _require_author(obj: Post | Comment, user: User) -> None:
+    if obj.author_id != user.pk:
+        raise PermissionDenied(_("Only the author can change this."))
+
+
+@transaction.atomic
+def edit_post(*, post: Post, editor: User, body: str) -> Post:
+    """Change a post's text (its images stay). Marks it edited; people newly mentioned are
+    told, people already mentioned are not told again."""
+    _require_author(post, editor)
+    rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
+    before = set(post.mentions.values_list("pk", flat=True))
+    post.body = body.strip()
+    post.body_html = rendered.markup.html
+    post.edited_at = timezone.now()
+    post.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+    set_post_hashtags(post=post, names=rendered.markup.hashtags)
+    post.mentions.set(rendered.mentioned)
+    new_ids = [u.pk for u in rendered.mentioned if u.pk not in before and u.pk != editor.pk]
+    if new_ids:
+        transaction.on_commit(
+            lambda: inbox.post_published(post_id=post.pk, mentioned_user_ids=new_ids)
+        )
+    return post
+
+
+@transaction.atomic
+def delete_post(*, post: Post, user: User) -> None:
+    """Delete one's own post with its comments, likes and images."""
+    _require_author(post, user)
+    files = [img.image for img in post.images.all()]
+    post.delete()
+    transaction.on_commit(lambda: [f.delete(save=False) for f in files])
+
+
+@transaction.atomic
+def add_comment(*, post: Post, author: User, body: str) -> Comment:
+    rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
+    comment = Comment.objects.create(
+        post=post, author=author, body=body.strip(), body_html=rendered.markup.html
+    )
+    comment.mentions.set(rendered.mentioned)
+    Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
+    transaction.on_commit(
+        lambda: inbox.comment_published(comment_id=comment.pk, mentioned_user_ids=mentioned_ids)
+    )
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
+    _require_author(comment, editor)
+    rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
+    comment.body = body.strip()
+    comment.body_html = rendered.markup.html
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+    comment.mentions.set(rendered.mentioned)
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, comment: Comment, user: User) -> None:
+    _require_author(comment, user)
+    deleted, _rows = Comment.objects.filter(pk=comment.pk).delete()
+    if deleted:
+        Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
+            comment_count=F("comment_count") - 1
+        )
+
+
+@transaction.atomic
+def toggle_like(*, post: Post, user: User) -> bool:
+    """Like the post, or take the like back. Returns whether the user now likes it.
+    A double-click cannot count twice: the unique (post, user) row decides."""
+    removed, _rows = Reaction.objects.filter(post=post, user=user, kind=Reaction.Kind.LIKE).delete()
+    if removed:
+        Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+        return False
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(post=post, user=user, kind=Reaction.Kind.LIKE)
+    except IntegrityError:
+        return True
+    Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+    if post.author_id != user.pk:
+        transaction.on_commit(lambda: inbox.post_liked(post_id=post.pk, user_id=user.pk))
+    return True

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from esn.navigation import next_url
+from hashtags.selectors import suggested_hashtags
+from people.selectors import suggested_people
+from posts import selectors, services
+from posts.forms import CommentForm, EditPostForm, PostForm
+from posts.models import Comment, PostImage
+
+
+def page_cursor(request) -> selectors.Cursor | None:
+    """The keyset cursor of a "Load more" link; a mangled one is a 400, not a 500."""
+    try:
+        return selectors.Cursor.decode(request.GET.get("cursor"))
+    except selectors.InvalidCursorError:
+        raise BadRequest(_("That page link is broken or out of date.")) from None
+
+
+def render_feed(request, *, page, template: str, context: dict):
+    """A page of posts: the whole page, or for htmx "Load more" just the next items."""
+    context = {**context, "page": page, "more_url": f"{request.path}?cursor={page.next_cursor}"}
+    if request.htmx and request.GET.get("cursor"):
+        return render(request, "posts/_feed_page.html", context)
+    return render(request, template, context)
+
+
+def home(request):
+    page = selectors.home_feed(request.user, cursor=page_cursor(request))
+    context = {"form": PostForm(), "stream": "home"}
+    if not page.items and not request.GET.get("cursor"):
+        context["suggested_people"] = suggested_people(request.user)
+        context["suggested_hashtags"] = suggested_hashtags(request.user)
+    return render_feed(request, page=page, template="posts/home.html", context=context)
+
+
+def all_posts(request):
+    page = selectors.all_stream(request.user, cursor=page_cursor(request))
+    return render_feed(
+        request, page=page, template="posts/all.html", context={"form": PostForm(), "stream": "all"}
+    )
+
+
+@require_POST
+def create(request):
+    form = PostForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            post = services.create_post(
+                author=request.user,
+                body=form.cleaned_data["body"],
+                images=form.cleaned_data["images"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if request.htmx:
+                fresh = selectors.get_visible_post(request.user, post.pk)
+                return render(
+                    request,
+                    "posts/_composer_done.html",
+                    {"form": PostForm(), "item": selectors.FeedItem(fresh, [_("your post")])},
+                )
+            messages.success(request, _("Your post is published."))
+            return redirect(next_url(request, reverse("home")))
+    if form.files:
+        form.add_error("images", _("Please choose your images again."))
+    if request.htmx:
+        return render(request, "posts/_composer.html", {"form": form}, status=422)
+    return render(request, "posts/compose.html", {"form": form}, status=422)
+
+
+def _visible_or_404(request, pk: int):
+    post = selectors.get_visible_post(request.user, pk)
+    if post is None:
+        raise Http404(_("No such post."))
+    return post
+
+
+def detail(request, pk: int, comment_form=None, status=200):
+    post = _visible_or_404(request, pk)
+    context = {
+        "post": post,
+        "comments": selectors.thread(request.user, post),
+        "comment_form": comment_form or CommentForm(),
+    }
+    return render(request, "posts/detail.html", context, status=status)
+
+
+def edit(request, pk: int):
+    post = _visible_or_404(request, pk)
+    if post.author_id != request.user.pk:
+        raise PermissionDenied(_("Only the author can edit this post."))
+    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your post is updated."))
+            return redirect(post)
+    status = 422 if form.errors else 200
+    return render(request, "posts/edit.html", {"post": post, "form": form}, status=status)
+
+
+def delete(request, pk: int):
+    post = _visible_or_404(request, pk)
+    if post.author_id != request.user.pk:
+        raise PermissionDenied(_("Only the author can delete this post."))
+    if request.method == "POST":
+        services.delete_post(post=post, user=request.user)
+        messages.success(request, _("Your post is deleted."))
+        return redirect("home")
+    return render(request, "posts/confirm_delete.html", {"object": post, "kind": _("post")})
+
+
+@require_POST
+def like(request, pk: int):
+    post = _visible_or_404(request, pk)
+    services.toggle_like(post=post, user=request.user)
+    if request.htmx:
+        post = _visible_or_404(request, pk)
+        return render(request, "posts/_post.html#like-button", {"post": post})
+    return redirect(next_url(request, post.get_absolute_url()))
+
+
+@require_POST
+def comment(request, pk: int):
+    post = _visible_or_404(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            new = services.add_comment(
+                post=post, author=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error("body", exc)
+        else:
+            if request.htmx:
+                post = _visible_or_404(request, pk)
+                return render(
+                    request,
+                    "posts/_comments.html",
+                    {
+                        "post": post,
+                        "comments": selectors.thread(request.user, post),
+                        "comment_form": CommentForm(),
+                    },
+                )
+            return redirect(f"{post.get_absolute_url()}#comment-{new.pk}")
+    if request.htmx:
+        return render(
+            request,
+            "posts/_comments.html",
+            {"post": post, "comments": selectors.thread(request.user, post), "comment_form": form},
+            status=422,
+        )
+    return detail(request, pk, comment_form=form, status=422)
+
+
+def _own_comment(request, pk: int) -> Comment:
+    found = selectors.visible_comments(request.user).select_related("post").filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("No such comment."))
+    if found.author_id != request.user.pk:
+        raise PermissionDenied(_("Only the author can change this comment."))
+    return found
+
+
+def edit_comment(request, pk: int):
+    target = _own_comment(request, pk)
+    form = CommentForm(request.POST or None, initial={"body": target.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_comment(
+                comment=target, editor=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            form.add_error("body", exc)
+        else:
+            return redirect(target.get_absolute_url())
+    status = 422 if form.errors else 200
+    return render(
+        request, "posts/edit_comment.html", {"comment": target, "form": form}, status=status
+    )
+
+
+def delete_comment(request, pk: int):
+    target = _own_comment(request, pk)
+    if request.method == "POST":
+        services.delete_comment(comment=target, user=request.user)
+        messages.success(request, _("Your comment is deleted."))
+        return redirect(target.post)
+    return render(request, "posts/confirm_delete.html", {"object": target, "kind": _("comment")})
+
+
+def post_image(request, key):
+    """Serve an image only to people who may see its post; 404 to everyone else."""
+    image = PostImage.objects.select_related("post").filter(key=key).first()
+    if image is None or not selectors.can_view_post(request.user, image.post):
+        raise Http404(_("No such image."))
+    response = FileResponse(image.image.open("rb"), content_type=image.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
