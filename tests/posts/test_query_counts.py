@@ -1,0 +1,257 @@
+"""A page of posts costs a fixed number of queries whatever its size, and publishing costs a
+fixed number of writes whatever the author's audience (ARCHITECTURE.md rule 2).
+
+Each count is asserted twice: with a few posts, then after adding many more rows (posts with
+images, hashtags, likes, comments and mentions), with the same bound."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from hashtags.models import Hashtag
+from hashtags.services import follow_hashtag
+from people.models import Follow, User
+from people.services import follow_person
+from posts import services
+from posts.selectors import all_stream, home_feed, posts_by, posts_tagged
+from tests.factories import UserFactory, image_upload, make_post, now
+
+pytestmark = pytest.mark.django_db
+
+POST_RE = re.compile(r'<article class="card post" id="post-\d+"')
+_clock = {"n": 0}
+
+
+def _publish_rich(count: int, *, authors: list[User], viewer: User, fan: User) -> None:
+    """Posts as they look in real life: an image, hashtags, a mention, likes, a comment."""
+    for i in range(count):
+        _clock["n"] += 1
+        author = authors[i % len(authors)]
+        post = make_post(
+            author,
+            f"note {_clock['n']} on #topic and #extra_{i % 7}, cc @{viewer.username}",
+            images=[image_upload()],
+            created_at=now() - timedelta(days=60) + timedelta(minutes=_clock["n"]),
+        )
+        services.toggle_like(post=post, user=viewer)
+        services.toggle_like(post=post, user=fan)
+        services.add_comment(post=post, author=fan, body=f"reply to @{author.username}")
+
+
+def _add_followers(person: User, count: int) -> None:
+    start = User.objects.count()
+    people = User.objects.bulk_create(
+        [User(username=f"audience{start + i}", first_name="Aud") for i in range(count)]
+    )
+    Follow.objects.bulk_create([Follow(follower=p, followee=person) for p in people])
+
+
+@pytest.fixture
+def feed_world(member, colleague, outsider):
+    """Mia follows Carl and #topic; Olga (not followed) also posts on #topic."""
+    follow_person(follower=member, followee=colleague)
+    follow_person(follower=colleague, followee=outsider)
+    colleague.skills.add("negotiation", "python")
+    _publish_rich(1, authors=[colleague], viewer=member, fan=outsider)
+    follow_hashtag(user=member, hashtag=Hashtag.objects.get(slug="topic"))
+    return {"authors": [colleague, outsider], "viewer": member, "fan": outsider}
+
+
+def _grow(world, count):
+    _publish_rich(count, authors=world["authors"], viewer=world["viewer"], fan=world["fan"])
+
+
+# --- selectors: limit 5 and limit 50 cost the same -------------------------------------------
+
+
+def test_home_feed_selector_costs_the_same_for_5_and_50_posts(
+    feed_world, member, django_assert_max_num_queries
+):
+    _grow(feed_world, 60)
+
+    for limit in (5, 50):
+        # 1 followed people, 2 followed hashtags, 3 candidate ids (per-source index scans),
+        # 4 the posts with their authors, 5 their images, 6 their hashtags, 7 my likes
+        with django_assert_max_num_queries(7):
+            page = home_feed(member, limit=limit)
+            for item in page.items:
+                list(item.post.images.all())
+                [t.tag.name for t in item.post.tagged_items.all()]
+        assert len(page.items) == limit
+        assert all(item.reasons for item in page.items)
+
+
+def test_home_feed_selector_costs_the_same_for_a_heavy_follower(
+    feed_world, member, django_assert_max_num_queries
+):
+    # More followed sources than PER_SOURCE_MAX: the single time-ordered query is used.
+    for person in UserFactory.create_batch(55, password=None):
+        follow_person(follower=member, followee=person)
+    _grow(feed_world, 60)
+
+    for limit in (5, 50):
+        # 1 followed people, 2 followed hashtags, 3 candidate ids (one time-index scan),
+        # 4 posts with authors, 5 images, 6 hashtags, 7 my likes
+        with django_assert_max_num_queries(7):
+            page = home_feed(member, limit=limit)
+        assert len(page.items) == limit
+
+
+@pytest.mark.parametrize("selector", ["all", "tagged", "by_author"])
+def test_stream_selectors_cost_the_same_for_5_and_50_posts(
+    feed_world, member, colleague, selector, django_assert_max_num_queries
+):
+    _grow(feed_world, 110)
+    topic = Hashtag.objects.get(slug="topic")
+    read = {
+        "all": lambda limit: all_stream(member, limit=limit),
+        "tagged": lambda limit: posts_tagged(member, hashtag=topic, limit=limit),
+        "by_author": lambda limit: posts_by(member, author=colleague, limit=limit),
+    }[selector]
+
+    for limit in (5, 50):
+        # 1 candidate ids, 2 the posts with their authors, 3 images, 4 hashtags, 5 my likes
+        with django_assert_max_num_queries(5):
+            page = read(limit)
+        assert len(page.items) == limit
+
+
+# --- views: a page with 5 posts and a page among 50+ cost the same --------------------------
+
+
+def _assert_view_bounded(client, url, *, n_queries, world, assert_max, expected_small):
+    with assert_max(n_queries):
+        small = client.get(url)
+    assert small.status_code == 200
+    assert len(POST_RE.findall(small.text)) == expected_small
+
+    _grow(world, 50)
+    _add_followers(world["authors"][0], 20)
+
+    with assert_max(n_queries):
+        large = client.get(url)
+    assert large.status_code == 200
+    assert len(POST_RE.findall(large.text)) == 20  # a full page
+
+    with assert_max(n_queries):  # and the htmx "Load more" page behind it
+        more = client.get(url, {"cursor": _cursor_of(large.text)}, HTTP_HX_REQUEST="true")
+    assert len(POST_RE.findall(more.text)) > 0
+
+
+def _cursor_of(html: str) -> str:
+    return re.search(r'id="load-more">\s*<a[^>]* href="[^"]*\?cursor=([^"]+)"', html).group(1)
+
+
+def test_home_view_runs_a_bounded_number_of_queries(
+    feed_world, member_client, django_assert_max_num_queries
+):
+    _grow(feed_world, 4)
+    # 1 session, 2 signed-in user, 3 followed people, 4 followed hashtags, 5 candidate ids,
+    # 6 posts with authors, 7 images, 8 hashtags, 9 my likes
+    _assert_view_bounded(
+        member_client,
+        reverse("home"),
+        n_queries=9,
+        world=feed_world,
+        assert_max=django_assert_max_num_queries,
+        expected_small=5,
+    )
+
+
+def test_all_stream_view_runs_a_bounded_number_of_queries(
+    feed_world, member_client, django_assert_max_num_queries
+):
+    _grow(feed_world, 4)
+    # 1 session, 2 signed-in user, 3 candidate ids, 4 posts with authors, 5 images,
+    # 6 hashtags, 7 my likes
+    _assert_view_bounded(
+        member_client,
+        reverse("all"),
+        n_queries=7,
+        world=feed_world,
+        assert_max=django_assert_max_num_queries,
+        expected_small=5,
+    )
+
+
+def test_hashtag_page_runs_a_bounded_number_of_queries(
+    feed_world, member_client, django_assert_max_num_queries
+):
+    _grow(feed_world, 4)
+    # 1 session, 2 signed-in user, 3 the hashtag, 4 candidate ids from the tag's index,
+    # 5 posts with authors, 6 images, 7 hashtags, 8 my likes, 9 whether I follow the tag
+    _assert_view_bounded(
+        member_client,
+        reverse("hashtags:detail", args=["topic"]),
+        n_queries=9,
+        world=feed_world,
+        assert_max=django_assert_max_num_queries,
+        expected_small=5,
+    )
+
+
+def test_profile_view_runs_a_bounded_number_of_queries(
+    feed_world, member_client, colleague, django_assert_max_num_queries
+):
+    _grow(feed_world, 8)  # authors alternate: Carl has 1 + 4 posts
+    # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors,
+    # 6 images, 7 hashtags, 8 my likes, 9 following count, 10 followers count,
+    # 11 whether I follow them, 12 skills, 13 following preview, 14 followers preview
+    _assert_view_bounded(
+        member_client,
+        reverse("people:profile", args=[colleague.username]),
+        n_queries=14,
+        world=feed_world,
+        assert_max=django_assert_max_num_queries,
+        expected_small=5,
+    )
+
+
+# --- publishing: O(1) writes whatever the audience --------------------------------------------
+
+
+def _queries_to_publish(author: User) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        services.create_post(
+            author=author,
+            body="Quarterly numbers are in #results cc @carl.colleague",
+            images=[image_upload()],
+        )
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_publishing_costs_the_same_for_3_or_300_followers(member, colleague):
+    make_post(member, "warm-up #results")  # the hashtag exists in both measurements
+    _add_followers(member, 3)
+    with_three = _queries_to_publish(member)
+
+    _add_followers(member, 297)
+    with_three_hundred = _queries_to_publish(member)
+
+    assert Follow.objects.filter(followee=member).count() == 300
+    assert len(with_three) == len(with_three_hundred)
+    # Nothing is fanned out: publishing does not even look at who follows the author.
+    assert not any("people_follow" in sql for sql in with_three_hundred)
+    writes = [sql for sql in with_three_hundred if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
+    # the post, its image, its hashtag link (and clearing stale ones), its mention
+    assert len(writes) <= 5
+
+
+def test_publishing_costs_the_same_for_someone_who_follows_many_hashtags(member, colleague):
+    make_post(member, "warm-up #results")
+    for person in UserFactory.create_batch(3, password=None):
+        follow_hashtag(user=person, hashtag=Hashtag.objects.get(slug="results"))
+    few = _queries_to_publish(member)
+
+    for person in UserFactory.create_batch(40, password=None):
+        follow_hashtag(user=person, hashtag=Hashtag.objects.get(slug="results"))
+    many = _queries_to_publish(member)
+
+    assert len(few) == len(many)
+    assert not any("hashtags_hashtagfollow" in sql for sql in many)
