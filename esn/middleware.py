@@ -8,6 +8,24 @@ from django.contrib.auth.views import redirect_to_login
 PUBLIC_PREFIXES = ("/accounts/", "/healthz", "/static/", "/admin/login/", "/favicon.ico")
 
 
+class HealthCheckMiddleware:
+    """Answers /healthz before host validation and the HTTPS redirect.
+
+    Load balancers and container health checks probe by IP over plain HTTP, with a Host header
+    that is not in ALLOWED_HOSTS; the answer holds no user data, so it is safe to give them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            from esn.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
 class LoginRequiredMiddleware:
     """Everything in an enterprise network is for signed-in people only."""
 

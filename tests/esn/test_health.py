@@ -55,3 +55,17 @@ def test_healthz_needs_no_sign_in_and_tells_nothing_else(client):
 
     assert response.status_code == 200
     assert set(response.json()) == {"status", "database", "broker"}
+
+
+def test_healthz_answers_probes_by_ip_over_plain_http(client, settings):
+    """Load balancers probe http://<pod-ip>/healthz: no HTTPS redirect, no 400 for the host."""
+    settings.ALLOWED_HOSTS = ["esn.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    # Everything else still gets host validation and the redirect.
+    assert client.get("/", HTTP_HOST="esn.example.com").status_code == 301
+    assert client.get("/", HTTP_HOST="10.1.2.3:8000").status_code == 400

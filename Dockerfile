@@ -1,0 +1,34 @@
+# Production image: gunicorn serves the web app, the same image runs the Celery worker and beat.
+FROM python:3.12-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+RUN groupadd --system esn && useradd --system --gid esn --home /app esn
+
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Static files are collected at build time and served by WhiteNoise; the settings only need
+# placeholders here, nothing connects to a database.
+RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
+    STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput \
+ && mkdir -p /app/var/media /app/var/mail \
+ && chown -R esn:esn /app/var
+
+USER esn
+ENV STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/var/media \
+    PORT=8000
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import os, urllib.request, sys; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/healthz', timeout=4).status != 200)"
+
+CMD ["sh", "-c", "exec gunicorn esn.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips '*'"]
