@@ -28,3 +28,5 @@ urlpatterns = [
 
 admin.site.site_header = "ESN administration"
 admin.site.site_title = "ESN admin"
+
+handler400 = "esn.views.bad_request"

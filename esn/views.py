@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -48,6 +49,13 @@ def search(request):
 
 def inbox(request):
     return render(request, "inbox.html")
+
+
+def bad_request(request, exception):
+    """Our own `BadRequest` messages are written for users; other 400s (a suspicious host,
+    a malformed upload) keep their details to the logs."""
+    message = str(exception) if type(exception) is BadRequest else ""
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def csrf_failure(request, reason=""):

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from esn.navigation import next_url
 from hashtags import selectors, services
 from posts.selectors import posts_tagged
 from posts.views import page_cursor, render_feed
@@ -46,6 +47,10 @@ def follow(request, slug: str):
         return render(
             request,
             "hashtags/_follow_button.html",
-            {"hashtag": hashtag, "is_following": selectors.is_following(request.user, hashtag)},
+            {
+                "hashtag": hashtag,
+                "is_following": selectors.is_following(request.user, hashtag),
+                "back_url": next_url(request, hashtag.get_absolute_url()),
+            },
         )
-    return redirect(hashtag)
+    return redirect(next_url(request, hashtag.get_absolute_url()))

@@ -71,7 +71,11 @@ def follow(request, username: str):
         return render(
             request,
             "people/_follow_button.html",
-            {"person": person, "is_following": selectors.is_following(request.user, person)},
+            {
+                "person": person,
+                "is_following": selectors.is_following(request.user, person),
+                "back_url": next_url(request, person.get_absolute_url()),
+            },
         )
     return redirect(next_url(request, person.get_absolute_url()))
 

@@ -128,7 +128,9 @@ def like(request, pk: int):
     services.toggle_like(post=post, user=request.user)
     if request.htmx:
         post = _visible_or_404(request, pk)
-        return render(request, "posts/_post.html#like-button", {"post": post})
+        # The swapped-in form keeps pointing back at the page it sits on, not at this URL.
+        back_url = next_url(request, post.get_absolute_url())
+        return render(request, "posts/_post.html#like-button", {"post": post, "back_url": back_url})
     return redirect(next_url(request, post.get_absolute_url()))
 
 

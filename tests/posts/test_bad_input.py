@@ -263,6 +263,7 @@ def test_broken_load_more_cursor_is_a_400_not_a_500(member_client, member, curso
 
     assert response.status_code == 400
     assert "Something in that request was wrong" in response.text
+    assert "That page link is broken or out of date." in response.text
 
 
 @pytest.mark.parametrize("page", ["home", "all"])

@@ -239,6 +239,16 @@ def test_like_with_htmx_returns_just_the_button_and_toggles(colleague_client, me
     assert not Reaction.objects.exists()
 
 
+def test_swapped_like_button_still_points_back_at_the_page_it_sits_on(colleague_client, member):
+    post = make_post(member, "like me")
+
+    liked = colleague_client.post(
+        reverse("posts:like", args=[post.pk]), {"next": "/all/?cursor=abc"}, **HTMX
+    )
+
+    assert 'name="next" value="/all/?cursor=abc"' in liked.text
+
+
 def test_like_count_is_shown_in_the_feed(member_client, member, colleague, outsider):
     post = make_post(member, "popular")
     services.toggle_like(post=post, user=colleague)
