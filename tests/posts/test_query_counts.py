@@ -18,6 +18,7 @@ from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
 from people.models import Follow, User
 from people.services import follow_person
+from posts import selectors as feed_selectors
 from posts import services
 from posts.selectors import all_stream, home_feed, posts_by, posts_tagged
 from tests.factories import UserFactory, image_upload, make_post, now
@@ -88,9 +89,10 @@ def test_home_feed_selector_costs_the_same_for_5_and_50_posts(
 
 
 def test_home_feed_selector_costs_the_same_for_a_heavy_follower(
-    feed_world, member, django_assert_max_num_queries
+    feed_world, member, django_assert_max_num_queries, monkeypatch
 ):
     # More followed sources than PER_SOURCE_MAX: the single time-ordered query is used.
+    monkeypatch.setattr(feed_selectors, "PER_SOURCE_MAX", 50)
     for person in UserFactory.create_batch(55, password=None):
         follow_person(follower=member, followee=person)
     _grow(feed_world, 60)
@@ -101,6 +103,29 @@ def test_home_feed_selector_costs_the_same_for_a_heavy_follower(
         with django_assert_max_num_queries(7):
             page = home_feed(member, limit=limit)
         assert len(page.items) == limit
+
+
+def test_both_home_feed_strategies_give_the_same_pages(feed_world, member, monkeypatch):
+    for person in UserFactory.create_batch(5, password=None):
+        follow_person(follower=member, followee=person)
+        make_post(person, "from a quiet colleague #topic")
+    _grow(feed_world, 30)
+
+    def all_pages():
+        seen, cursor = [], None
+        while True:
+            page = home_feed(member, limit=7, cursor=cursor)
+            seen += [(item.post.pk, sorted(map(str, item.reasons))) for item in page.items]
+            if not page.next_cursor:
+                return seen
+            cursor = feed_selectors.Cursor.decode(page.next_cursor)
+
+    per_source = all_pages()
+    monkeypatch.setattr(feed_selectors, "PER_SOURCE_MAX", 1)
+    single_query = all_pages()
+
+    assert per_source == single_query
+    assert len(per_source) >= 35
 
 
 @pytest.mark.parametrize("selector", ["all", "tagged", "by_author"])
