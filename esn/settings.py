@@ -263,7 +263,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
+# Preloading HSTS commits the whole domain (and its subdomains) to HTTPS in browsers for good;
+# that is the operator's decision (SECURE_HSTS_PRELOAD=1), not a missing setting.
+SILENCED_SYSTEM_CHECKS = env_list(
+    "SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+)
 
 LOGGING = {
     "version": 1,
