@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from people.models import User
@@ -42,6 +43,9 @@ class SignInForm(AuthenticationForm):
             "Too many failed attempts to sign in to this account. Wait 30 minutes, or reset "
             "your password with the link below."
         ),
+        "guest_expired": _(
+            "Your guest access ended on %(day)s. Ask your sponsor at the company to extend it."
+        ),
     }
 
     def clean(self):
@@ -54,4 +58,16 @@ class SignInForm(AuthenticationForm):
         except ValidationError:
             if username:
                 record_failed_sign_in(username=username, ip=ip)
+                self._explain_expired_guest(username)
             raise
+
+    def _explain_expired_guest(self, username: str) -> None:
+        """Only someone who knows the password learns that the account is an expired guest."""
+        user = User.objects.filter(username__iexact=username, is_guest=True).first()
+        password = self.cleaned_data.get("password") or ""
+        if user and user.is_active and user.guest_expired and user.check_password(password):
+            raise ValidationError(
+                self.error_messages["guest_expired"],
+                code="guest_expired",
+                params={"day": date_format(user.guest_expires_on)},
+            )

@@ -4,9 +4,11 @@ import uuid
 from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -50,6 +52,27 @@ class User(AbstractUser):
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
     skills = TaggableManager(_("skills"), blank=True, help_text=_("Comma-separated"))
+    # External guests (clients, partners, contractors) see only the groups they joined.
+    is_guest = models.BooleanField(
+        _("external guest"),
+        default=False,
+        help_text=_("Sees only the groups they were invited to and accepted."),
+    )
+    sponsor = models.ForeignKey(
+        "self",
+        verbose_name=_("sponsor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sponsored_guests",
+        help_text=_("The employee responsible for this guest."),
+    )
+    guest_expires_on = models.DateField(
+        _("access ends on"),
+        null=True,
+        blank=True,
+        help_text=_("After this day the guest cannot sign in and their sessions end."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -57,6 +80,36 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_guest:
+            errors = {}
+            if self.is_staff or self.is_superuser:
+                errors["is_guest"] = _("A guest cannot be staff or an administrator.")
+            if self.sponsor_id is None:
+                errors["sponsor"] = _("A guest needs a sponsor: the employee who invited them.")
+            elif self.sponsor.is_guest:
+                errors["sponsor"] = _("A guest's sponsor must be an employee, not a guest.")
+            if errors:
+                raise ValidationError(errors)
+
+    @property
+    def guest_expired(self) -> bool:
+        return (
+            self.is_guest
+            and self.guest_expires_on is not None
+            and self.guest_expires_on < timezone.localdate()
+        )
+
+    @property
+    def can_use_site(self) -> bool:
+        """Active, and for a guest not past their end date. Checked on every request."""
+        return self.is_active and not self.guest_expired
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.is_active and self.is_staff and not self.is_guest
 
     @property
     def display_name(self) -> str:

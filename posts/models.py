@@ -13,9 +13,27 @@ from taggit.managers import TaggableManager
 from hashtags.models import TaggedPost
 
 
-class Post(models.Model):
-    """A post. Company-wide for now; the group it belongs to arrives with the groups issue.
-    Rows are written only through posts.services and read only through posts.selectors."""
+class Moderated(models.Model):
+    """Removal by a moderator hides content from everyone but keeps it, so it can be
+    restored; the author is told why."""
+
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removal_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class Post(Moderated):
+    """A post, company-wide or in a group. Rows are written only through posts.services and
+    read only through posts.selectors."""
 
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
@@ -27,6 +45,12 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, related_name="mentioned_in_posts", blank=True
     )
     hashtags = TaggableManager(through=TaggedPost, blank=True, related_name="posts")
+    # Null: company-wide. PROTECT: groups are archived, not deleted, while they hold posts.
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
+    )
+    pinned_at = models.DateTimeField(null=True, blank=True)
+    comments_locked = models.BooleanField(default=False)
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
@@ -37,6 +61,7 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="posts_newest"),
             models.Index(fields=["author", "-created_at", "-id"], name="posts_author_newest"),
+            models.Index(fields=["group", "-created_at", "-id"], name="posts_group_newest"),
         ]
 
     def __str__(self) -> str:
@@ -73,7 +98,7 @@ class PostImage(models.Model):
         return reverse("posts:image", args=[self.key])
 
 
-class Comment(models.Model):
+class Comment(Moderated):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"

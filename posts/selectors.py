@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from groups.models import Group, Membership
+from groups.selectors import can_use_site, is_admin, member_group_ids
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from people.models import Follow, User
 from posts.models import Comment, Post, Reaction
@@ -32,22 +34,41 @@ PER_SOURCE_MAX = 500
 
 
 def visible_posts(user: User) -> QuerySet[Post]:
-    """All posts `user` may see, and nothing else. Company-wide posts are visible to every
-    active signed-in person; anonymous and deactivated users see nothing. Groups and guests
-    narrow this in the groups issue, here and only here."""
-    if not (user.is_authenticated and user.is_active):
+    """All posts `user` may see, and nothing else.
+
+    - Nobody signed out, deactivated or past their guest end date sees anything.
+    - Removed posts are hidden from everyone (moderators reach them through the queue).
+    - Employees see company-wide posts, open groups' posts and their own groups' posts.
+    - Guests see only the posts of groups they belong to.
+    - Admins see every group's posts.
+    """
+    if not can_use_site(user):
         return Post.objects.none()
-    return Post.objects.all()
+    posts = Post.objects.filter(removed_at__isnull=True)
+    if is_admin(user):
+        return posts
+    in_my_groups = Q(group__in=member_group_ids(user))
+    if user.is_guest:
+        return posts.filter(in_my_groups)
+    return posts.filter(Q(group__isnull=True) | Q(group__kind=Group.Kind.OPEN) | in_my_groups)
 
 
 def can_view_post(user: User, post: Post) -> bool:
     """The per-object form of `visible_posts`: True iff that queryset contains `post`."""
-    return bool(user.is_authenticated and user.is_active and post.pk is not None)
+    if not can_use_site(user) or post.pk is None or post.removed_at is not None:
+        return False
+    if is_admin(user):
+        return True
+    if post.group_id is None:
+        return not user.is_guest
+    if post.group.kind == Group.Kind.OPEN and not user.is_guest:
+        return True
+    return Membership.objects.filter(user=user, group_id=post.group_id).exists()
 
 
 def visible_comments(user: User) -> QuerySet[Comment]:
-    """Comments are exactly as visible as their post."""
-    return Comment.objects.filter(post__in=visible_posts(user))
+    """Comments are exactly as visible as their post; removed ones are hidden."""
+    return Comment.objects.filter(post__in=visible_posts(user), removed_at__isnull=True)
 
 
 # --- keyset cursors ---------------------------------------------------------------------
@@ -113,7 +134,7 @@ class FeedPage:
 
 def with_post_details(qs: QuerySet[Post]) -> QuerySet[Post]:
     """What a rendered post needs, fetched in a fixed number of queries for any page size."""
-    return qs.select_related("author").prefetch_related(
+    return qs.select_related("author", "group").prefetch_related(
         "images",
         Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id")),
     )
@@ -187,22 +208,47 @@ def posts_tagged(
 
 # --- the home feed ----------------------------------------------------------------------
 
+# The feed's candidates are filtered by the same rules as `visible_posts`, written in SQL,
+# so a page is never cut short by posts the viewer may not see; `_load_page` then fetches the
+# rows through `visible_posts` itself, so a mistake here can only hide posts, never leak them.
+_VISIBLE_SQL = {
+    "admin": "p.removed_at IS NULL",
+    "employee": """p.removed_at IS NULL AND (
+        p.group_id IS NULL
+        OR p.group_id = ANY(%(member_groups)s::bigint[])
+        OR EXISTS (SELECT 1 FROM groups_group AS g WHERE g.id = p.group_id AND g.kind = 'open'))""",
+    "guest": "p.removed_at IS NULL AND p.group_id = ANY(%(member_groups)s::bigint[])",
+}
+_NOT_MUTED_SQL = "(p.group_id IS NULL OR NOT p.group_id = ANY(%(muted_groups)s::bigint[]))"
+
 _PER_SOURCE_SQL = """
 SELECT id, created_at FROM (
     SELECT p.id, p.created_at
     FROM unnest(%(authors)s::bigint[]) AS a(author_id)
     CROSS JOIN LATERAL (
-        SELECT id, created_at FROM posts_post
+        SELECT id, created_at FROM posts_post AS p
         WHERE author_id = a.author_id AND (created_at, id) < (%(ts)s, %(pk)s)
+            AND {visible} AND {not_muted}
+        ORDER BY created_at DESC, id DESC LIMIT %(n)s
+    ) p
+    UNION
+    SELECT p.id, p.created_at
+    FROM unnest(%(groups)s::bigint[]) AS gr(group_id)
+    CROSS JOIN LATERAL (
+        SELECT id, created_at FROM posts_post AS p
+        WHERE group_id = gr.group_id AND removed_at IS NULL
+            AND (created_at, id) < (%(ts)s, %(pk)s)
         ORDER BY created_at DESC, id DESC LIMIT %(n)s
     ) p
     UNION
     SELECT t.content_object_id, t.created_at
-    FROM unnest(%(tags)s::bigint[]) AS g(tag_id)
+    FROM unnest(%(tags)s::bigint[]) AS tg(tag_id)
     CROSS JOIN LATERAL (
-        SELECT content_object_id, created_at FROM hashtags_taggedpost
-        WHERE tag_id = g.tag_id AND (created_at, content_object_id) < (%(ts)s, %(pk)s)
-        ORDER BY created_at DESC, content_object_id DESC LIMIT %(n)s
+        SELECT t.content_object_id, t.created_at
+        FROM hashtags_taggedpost AS t JOIN posts_post AS p ON p.id = t.content_object_id
+        WHERE t.tag_id = tg.tag_id AND (t.created_at, t.content_object_id) < (%(ts)s, %(pk)s)
+            AND {visible} AND {not_muted}
+        ORDER BY t.created_at DESC, t.content_object_id DESC LIMIT %(n)s
     ) t
 ) candidates
 ORDER BY created_at DESC, id DESC
@@ -217,61 +263,103 @@ _SINGLE_QUERY_SQL = """
 SELECT id, created_at FROM posts_post AS p
 WHERE (created_at, id) < (%(ts)s, %(pk)s)
     AND (author_id = ANY(%(authors)s::bigint[])
+        OR group_id = ANY(%(groups)s::bigint[])
         OR cardinality(%(tags)s::bigint[]) > 0 AND EXISTS (
             SELECT 1 FROM hashtags_taggedpost AS t
             WHERE t.content_object_id = p.id AND t.tag_id = ANY(%(tags)s::bigint[])
             OFFSET 0
         ))
+    AND {visible} AND {not_muted}
 ORDER BY created_at DESC, id DESC
 LIMIT %(n)s
 """
 _FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
 
+def _id_array(ids: Iterable[int]) -> str:
+    # As array literals ('{1,2,3}'): for a thousand ids, parsed ~3 ms faster than ARRAY[...].
+    return "{" + ",".join(str(pk) for pk in ids) + "}"
+
+
+@dataclass
+class FeedSources:
+    """What a user's home feed is made of: their choices, read once per page."""
+
+    people: set[int]
+    tags: dict[int, str]
+    groups: dict[int, str]
+    muted_groups: set[int]
+    member_groups: set[int]
+
+    @classmethod
+    def of(cls, user: User) -> FeedSources:
+        people = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
+        tags = dict(
+            HashtagFollow.objects.filter(user=user).values_list("hashtag_id", "hashtag__name")
+        )
+        groups, muted, member = {}, set(), set()
+        for group_id, name, is_muted in Membership.objects.filter(user=user).values_list(
+            "group_id", "group__name", "muted"
+        ):
+            member.add(group_id)
+            if is_muted:
+                muted.add(group_id)
+            else:
+                groups[group_id] = name
+        return cls(people, tags, groups, muted, member)
+
+    @property
+    def count(self) -> int:
+        return len(self.people) + 1 + len(self.tags) + len(self.groups)
+
+
 def _home_candidates(
-    user: User, author_ids: list[int], tag_ids: list[int], cursor: Cursor | None, limit: int
+    user: User, sources: FeedSources, cursor: Cursor | None, limit: int
 ) -> list[tuple[int, datetime]]:
-    """Ids and times of the newest `limit + 1` posts by `author_ids` or tagged `tag_ids`
-    after `cursor`, in one query. Not yet filtered by visibility: `_load_page` does that."""
-    per_source = len(author_ids) + len(tag_ids) <= PER_SOURCE_MAX
+    """Ids and times of the newest `limit + 1` posts from the user's sources after `cursor`
+    that the user may see, in one query."""
+    viewer = "admin" if is_admin(user) else "guest" if user.is_guest else "employee"
+    template = _PER_SOURCE_SQL if sources.count <= PER_SOURCE_MAX else _SINGLE_QUERY_SQL
+    sql = template.format(visible=_VISIBLE_SQL[viewer], not_muted=_NOT_MUTED_SQL)
     params = {
-        # As array literals ('{1,2,3}'): for a thousand ids, parsed ~3 ms faster than ARRAY[...].
-        "authors": "{" + ",".join(str(pk) for pk in author_ids) + "}",
-        "tags": "{" + ",".join(str(pk) for pk in tag_ids) + "}",
+        "authors": _id_array(sorted(sources.people | {user.pk})),
+        "tags": _id_array(sorted(sources.tags)),
+        "groups": _id_array(sorted(sources.groups)),
+        "member_groups": _id_array(sorted(sources.member_groups)),
+        "muted_groups": _id_array(sorted(sources.muted_groups)),
         "ts": cursor.created_at if cursor else _FAR_FUTURE,
         "pk": cursor.id if cursor else 2**62,
         "n": limit + 1,
     }
     with connection.cursor() as cur:
-        cur.execute(_PER_SOURCE_SQL if per_source else _SINGLE_QUERY_SQL, params)
+        cur.execute(sql, params)
         return list(cur.fetchall())
 
 
 def home_feed(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
-    """The user's own posts and posts by people and hashtags they follow, newest first,
-    each with the reasons it is there. Never returns a post the user may not see.
+    """The user's own posts and posts by the people, hashtags and groups they follow (a
+    membership is a follow, unless muted), newest first, each with the reasons it is there.
+    Never returns a post the user may not see.
 
     Pull model: computed at read time from follows, in a fixed number of queries."""
-    followed_people = set(
-        Follow.objects.filter(follower=user).values_list("followee_id", flat=True)
-    )
-    followed_tags = dict(
-        HashtagFollow.objects.filter(user=user).values_list("hashtag_id", "hashtag__name")
-    )
-    author_ids = sorted(followed_people | {user.pk})
-    candidates = _home_candidates(user, author_ids, sorted(followed_tags), cursor, limit)
+    if not can_use_site(user):
+        return FeedPage([], None)
+    sources = FeedSources.of(user)
+    candidates = _home_candidates(user, sources, cursor, limit)
     posts, next_cursor = _load_page(user, candidates, limit)
     items = []
     for post in posts:
         reasons = []
         if post.author_id == user.pk:
             reasons.append(_("your post"))
-        elif post.author_id in followed_people:
+        elif post.author_id in sources.people:
             reasons.append(_("you follow @%(name)s") % {"name": post.author.username})
+        if post.group_id in sources.groups:
+            reasons.append(_("you are in %(group)s") % {"group": sources.groups[post.group_id]})
         reasons += [
-            _("you follow #%(tag)s") % {"tag": followed_tags[t.tag_id]}
+            _("you follow #%(tag)s") % {"tag": sources.tags[t.tag_id]}
             for t in post.tagged_items.all()
-            if t.tag_id in followed_tags
+            if t.tag_id in sources.tags
         ]
         items.append(FeedItem(post, reasons))
     return FeedPage(items, next_cursor)

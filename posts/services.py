@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digests import services as inbox
+from groups import services as group_services
+from groups.models import Group, Membership
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
@@ -87,13 +89,45 @@ def _check_images(images: Sequence[UploadedFile]) -> list[UploadedFile]:
     return [check_image(image) for image in images]
 
 
+def _check_audience(author: User, group: Group | None) -> None:
+    """Company-wide posts are for employees; a group post needs a member of a group that is
+    not archived."""
+    if group is None:
+        if author.is_guest:
+            raise ValidationError(_("Guests post in their groups: choose one."))
+        return
+    if not Membership.objects.filter(group=group, user=author).exists():
+        raise PermissionDenied(_("Join %(group)s to post in it.") % {"group": group})
+    if group.is_archived:
+        raise ValidationError(_("%(group)s is archived: it is read-only.") % {"group": group})
+
+
+def _require_writable(post: Post) -> None:
+    """Archived groups are read-only; a removed post takes no new comments or likes."""
+    if post.group_id and post.group.is_archived:
+        raise ValidationError(_("This group is archived: it is read-only."))
+    if post.is_removed:
+        raise ValidationError(_("This post was removed by a moderator."))
+
+
 @transaction.atomic
-def create_post(*, author: User, body: str, images: Sequence[UploadedFile] = ()) -> Post:
-    """Publish a post. Raises ValidationError with a readable message for bad input;
-    nothing is saved then."""
+def create_post(
+    *,
+    author: User,
+    body: str,
+    images: Sequence[UploadedFile] = (),
+    group: Group | None = None,
+) -> Post:
+    """Publish a post, company-wide or in a group the author belongs to. Raises
+    ValidationError with a readable message for bad input; nothing is saved then."""
+    _check_audience(author, group)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     clean_images = _check_images(images)
-    post = Post.objects.create(author=author, body=body.strip(), body_html=rendered.markup.html)
+    post = Post.objects.create(
+        author=author, body=body.strip(), body_html=rendered.markup.html, group=group
+    )
+    if group is not None:
+        group_services.touch(group.pk)
     for position, image in enumerate(clean_images):
         PostImage.objects.create(
             post=post, image=image, content_type=image.content_type, position=position
@@ -117,6 +151,7 @@ def edit_post(*, post: Post, editor: User, body: str) -> Post:
     """Change a post's text (its images stay). Marks it edited; people newly mentioned are
     told, people already mentioned are not told again."""
     _require_author(post, editor)
+    _require_writable(post)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     before = set(post.mentions.values_list("pk", flat=True))
     post.body = body.strip()
@@ -144,12 +179,17 @@ def delete_post(*, post: Post, user: User) -> None:
 
 @transaction.atomic
 def add_comment(*, post: Post, author: User, body: str) -> Comment:
+    _require_writable(post)
+    if post.comments_locked:
+        raise ValidationError(_("A moderator locked the comments on this post."))
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
     comment = Comment.objects.create(
         post=post, author=author, body=body.strip(), body_html=rendered.markup.html
     )
     comment.mentions.set(rendered.mentioned)
     Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+    if post.group_id:
+        group_services.touch(post.group_id)
     mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
     transaction.on_commit(
         lambda: inbox.comment_published(comment_id=comment.pk, mentioned_user_ids=mentioned_ids)
@@ -160,6 +200,9 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
 @transaction.atomic
 def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
     _require_author(comment, editor)
+    _require_writable(comment.post)
+    if comment.is_removed:
+        raise ValidationError(_("This comment was removed by a moderator."))
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
     comment.body = body.strip()
     comment.body_html = rendered.markup.html
@@ -172,8 +215,9 @@ def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
 @transaction.atomic
 def delete_comment(*, comment: Comment, user: User) -> None:
     _require_author(comment, user)
+    # A removed comment was already taken out of the count.
     deleted, _rows = Comment.objects.filter(pk=comment.pk).delete()
-    if deleted:
+    if deleted and not comment.is_removed:
         Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
             comment_count=F("comment_count") - 1
         )
@@ -183,6 +227,7 @@ def delete_comment(*, comment: Comment, user: User) -> None:
 def toggle_like(*, post: Post, user: User) -> bool:
     """Like the post, or take the like back. Returns whether the user now likes it.
     A double-click cannot count twice: the unique (post, user) row decides."""
+    _require_writable(post)
     removed, _rows = Reaction.objects.filter(post=post, user=user, kind=Reaction.Kind.LIKE).delete()
     if removed:
         Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)

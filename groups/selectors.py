@@ -1,0 +1,176 @@
+"""Who may see which group, and who may act in it. The post-level policy is in
+posts/selectors.py (`visible_posts`); both rest on the same facts: membership, the group's
+kind, and whether the viewer is an employee, a guest or an admin."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from groups.models import Ban, Group, GroupSettings, Invitation, JoinRequest, Membership
+from people.models import User
+
+
+def can_use_site(user) -> bool:
+    return bool(user.is_authenticated and user.can_use_site)
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_authenticated and user.can_use_site and user.is_site_admin)
+
+
+def member_group_ids(user) -> QuerySet:
+    """Ids of the groups `user` belongs to, as a subquery."""
+    return Membership.objects.filter(user=user).values("group_id")
+
+
+def visible_groups(user) -> QuerySet[Group]:
+    """Groups whose name and description `user` may see: open and private groups for
+    employees, any group they belong to or are invited to, everything for admins. A guest
+    sees their own groups and the ones they are invited to, nothing else."""
+    if not can_use_site(user):
+        return Group.objects.none()
+    if is_admin(user):
+        return Group.objects.all()
+    mine = Q(pk__in=member_group_ids(user)) | Q(
+        pk__in=Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING).values(
+            "group_id"
+        )
+    )
+    if user.is_guest:
+        return Group.objects.filter(mine)
+    return Group.objects.filter(mine | ~Q(kind=Group.Kind.SECRET))
+
+
+def readable_groups(user) -> QuerySet[Group]:
+    """Groups whose posts `user` may read: what `visible_posts` lets through."""
+    if not can_use_site(user):
+        return Group.objects.none()
+    if is_admin(user):
+        return Group.objects.all()
+    mine = Q(pk__in=member_group_ids(user))
+    if user.is_guest:
+        return Group.objects.filter(mine)
+    return Group.objects.filter(mine | Q(kind=Group.Kind.OPEN))
+
+
+def membership_of(user, group: Group) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, group=group).first()
+
+
+def can_read_group(user, group: Group, membership: Membership | None = None) -> bool:
+    """The per-object form of `readable_groups`."""
+    if not can_use_site(user):
+        return False
+    if is_admin(user):
+        return True
+    if membership is None:
+        membership = membership_of(user, group)
+    if membership is not None:
+        return True
+    return group.kind == Group.Kind.OPEN and not user.is_guest
+
+
+def can_manage_group(user, group: Group, membership: Membership | None = None) -> bool:
+    """Owners and managers of this group, and admins. Nobody else, in no other group."""
+    if not can_use_site(user):
+        return False
+    if is_admin(user):
+        return True
+    if membership is None:
+        membership = membership_of(user, group)
+    return membership is not None and membership.can_manage
+
+
+def can_create_groups(user) -> bool:
+    if not can_use_site(user) or user.is_guest:
+        return False
+    return is_admin(user) or not GroupSettings.current().only_admins_create_groups
+
+
+def directory(user, *, query: str = "", kind: str = "") -> QuerySet[Group]:
+    """The group directory: listed groups plus the viewer's own, most active first."""
+    qs = visible_groups(user)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if kind in Group.Kind.values:
+        qs = qs.filter(kind=kind)
+    if user.is_authenticated:
+        qs = qs.annotate(
+            is_member=Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
+        )
+    return qs.order_by("-last_activity_at", "-id")
+
+
+def my_groups(user) -> QuerySet[Group]:
+    """The groups `user` belongs to, most active first (home page, composer)."""
+    if not can_use_site(user):
+        return Group.objects.none()
+    return Group.objects.filter(memberships__user=user).order_by("-last_activity_at", "-id")
+
+
+def postable_groups(user) -> QuerySet[Group]:
+    """Groups the composer may target: mine and not archived."""
+    return my_groups(user).filter(archived_at__isnull=True)
+
+
+def members(group: Group) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(group=group)
+        .select_related("user", "user__department")
+        .order_by("role", "user__first_name", "user__last_name", "user__username")
+    )
+
+
+def pending_requests(group: Group) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(group=group, status=JoinRequest.Status.PENDING)
+        .select_related("user", "user__department")
+        .order_by("created_at", "id")
+    )
+
+
+def pending_invitations(group: Group) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(group=group, status=Invitation.Status.PENDING)
+        .select_related("invitee", "invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitations_for(user) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(invitee=user, status=Invitation.Status.PENDING)
+        .select_related("group", "invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def pending_request_of(user, group: Group) -> JoinRequest | None:
+    return JoinRequest.objects.filter(
+        user=user, group=group, status=JoinRequest.Status.PENDING
+    ).first()
+
+
+def pending_invitation_of(user, group: Group) -> Invitation | None:
+    return Invitation.objects.filter(
+        invitee=user, group=group, status=Invitation.Status.PENDING
+    ).first()
+
+
+def is_banned(user, group: Group) -> bool:
+    return Ban.objects.filter(user=user, group=group).exists()
+
+
+def visible_people(user) -> QuerySet[User]:
+    """Profiles `user` may open: every active account for employees; for a guest, themselves
+    and the members of their groups."""
+    people = User.objects.filter(is_active=True)
+    if not can_use_site(user):
+        return people.none()
+    if user.is_guest:
+        return people.filter(
+            Q(pk=user.pk) | Q(memberships__group__in=member_group_ids(user))
+        ).distinct()
+    return people

@@ -1,0 +1,432 @@
+"""Every write to groups, memberships, invitations and requests (ARCHITECTURE.md rule 5).
+
+Consent first: the only functions that create a Membership are `create_group` (the creator),
+`join_group` (an open group, the person's own click), `approve_request` (the person asked)
+and `accept_invitation` (the person accepted). There is no other way in.
+
+Each function locks the group row, so a double-submitted form or two managers acting at
+once serialise; repeating an action that already happened is a no-op, never a duplicate
+or an error page. Every membership and moderation action leaves an AuditEntry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from groups import selectors
+from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
+from people.models import User
+
+Role = Membership.Role
+Action = AuditEntry.Action
+
+
+def audit(group: Group | None, actor: User | None, action: str, **fields) -> AuditEntry:
+    return AuditEntry.objects.create(group=group, actor=actor, action=action, **fields)
+
+
+def _locked(group: Group) -> Group:
+    return Group.objects.select_for_update().get(pk=group.pk)
+
+
+def _require_manager(user: User, group: Group) -> None:
+    if not selectors.can_manage_group(user, group):
+        raise PermissionDenied(_("Only this group's owners and managers can do that."))
+
+
+def _require_open_for_changes(group: Group) -> None:
+    if group.is_archived:
+        raise ValidationError(_("This group is archived: it is read-only."))
+
+
+def _add_member(group: Group, user: User, role: str = Role.MEMBER) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        group=group, user=user, defaults={"role": role}
+    )
+    if created:
+        Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
+    return membership
+
+
+def _drop_member(group: Group, user: User) -> bool:
+    deleted, _rows = Membership.objects.filter(group=group, user=user).delete()
+    if deleted:
+        Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
+    return bool(deleted)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=True)[:120] or "group"
+    slug, n = base, 1
+    while Group.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- creating and running a group -------------------------------------------------------
+
+
+@transaction.atomic
+def create_group(*, creator: User, name: str, kind: str, **fields) -> Group:
+    if not selectors.can_create_groups(creator):
+        raise PermissionDenied(_("Group creation is limited to administrators on this site."))
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the group a name.")})
+    group = Group.objects.create(
+        name=name, slug=_unique_slug(name), kind=kind, created_by=creator, **fields
+    )
+    _add_member(group, creator, Role.OWNER)
+    audit(group, creator, Action.CREATED)
+    return group
+
+
+EDITABLE_FIELDS = ("name", "description", "guidelines", "cover", "kind", "allow_guests")
+
+
+@transaction.atomic
+def update_group(*, group: Group, editor: User, **changes) -> Group:
+    _require_manager(editor, group)
+    group = _locked(group)
+    _require_open_for_changes(group)
+    changed = [f for f in EDITABLE_FIELDS if f in changes and getattr(group, f) != changes[f]]
+    for name in changed:
+        setattr(group, name, changes[name])
+    if changed:
+        group.save()
+        audit(group, editor, Action.EDITED, detail=", ".join(changed)[:200])
+    return group
+
+
+@transaction.atomic
+def archive_group(*, group: Group, user: User, archived: bool = True) -> Group:
+    _require_manager(user, group)
+    group = _locked(group)
+    if group.is_archived == archived:
+        return group
+    group.archived_at = timezone.now() if archived else None
+    group.save(update_fields=["archived_at"])
+    audit(group, user, Action.ARCHIVED if archived else Action.UNARCHIVED)
+    return group
+
+
+def touch(group_id: int) -> None:
+    """A post or comment went into the group: the directory sorts by this."""
+    Group.objects.filter(pk=group_id).update(last_activity_at=timezone.now())
+
+
+# --- joining and leaving: the member's own acts ------------------------------------------
+
+
+def _check_may_join(user: User, group: Group) -> None:
+    if not selectors.can_use_site(user):
+        raise PermissionDenied
+    if selectors.is_banned(user, group):
+        raise PermissionDenied(_("You were removed from this group and cannot rejoin."))
+    if user.is_guest and not group.allow_guests:
+        raise PermissionDenied(_("This group does not accept guests."))
+    _require_open_for_changes(group)
+
+
+@transaction.atomic
+def join_group(*, user: User, group: Group) -> Membership:
+    """One click into an open group."""
+    group = _locked(group)
+    if existing := selectors.membership_of(user, group):
+        return existing
+    if group.kind != Group.Kind.OPEN or user.is_guest:
+        raise PermissionDenied(_("This group is not open: ask to join, or wait for an invitation."))
+    _check_may_join(user, group)
+    membership = _add_member(group, user)
+    audit(group, user, Action.JOINED)
+    return membership
+
+
+@transaction.atomic
+def request_to_join(*, user: User, group: Group, message: str = "") -> JoinRequest | Membership:
+    group = _locked(group)
+    if existing := selectors.membership_of(user, group):
+        return existing
+    if group.kind != Group.Kind.PRIVATE or user.is_guest:
+        raise PermissionDenied(_("This group takes new members by invitation only."))
+    _check_may_join(user, group)
+    if pending := selectors.pending_request_of(user, group):
+        return pending
+    request = JoinRequest.objects.create(group=group, user=user, message=message.strip()[:1000])
+    audit(group, user, Action.REQUESTED)
+    return request
+
+
+@transaction.atomic
+def withdraw_request(*, user: User, group: Group) -> None:
+    group = _locked(group)
+    updated = JoinRequest.objects.filter(
+        group=group, user=user, status=JoinRequest.Status.PENDING
+    ).update(status=JoinRequest.Status.WITHDRAWN, decided_at=timezone.now())
+    if updated:
+        audit(group, user, Action.WITHDREW)
+
+
+@transaction.atomic
+def leave_group(*, user: User, group: Group) -> None:
+    """Always one click, except that a group is never left without an owner."""
+    group = _locked(group)
+    membership = selectors.membership_of(user, group)
+    if membership is None:
+        return
+    last_owner = membership.role == Role.OWNER and not (
+        Membership.objects.filter(group=group, role=Role.OWNER).exclude(user=user).exists()
+    )
+    # The only member may leave: the group stays, for admins to archive or hand over.
+    if last_owner and group.member_count > 1:
+        raise ValidationError(
+            _("You are the last owner. Make another member an owner before you leave.")
+        )
+    _drop_member(group, user)
+    audit(group, user, Action.LEFT)
+
+
+@transaction.atomic
+def set_muted(*, user: User, group: Group, muted: bool) -> None:
+    Membership.objects.filter(user=user, group=group).update(muted=muted)
+
+
+# --- managers: requests, invitations, members ---------------------------------------------
+
+
+@transaction.atomic
+def approve_request(*, request: JoinRequest, manager: User) -> Membership | None:
+    group = _locked(request.group)
+    _require_manager(manager, group)
+    request = JoinRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == JoinRequest.Status.APPROVED:
+        return selectors.membership_of(request.user, group)
+    if request.status != JoinRequest.Status.PENDING:
+        raise ValidationError(_("This request was already withdrawn or declined."))
+    _check_may_join(request.user, group)
+    request.status = JoinRequest.Status.APPROVED
+    request.decided_by, request.decided_at = manager, timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    membership = _add_member(group, request.user)
+    audit(group, manager, Action.APPROVED, target_user=request.user)
+    return membership
+
+
+@transaction.atomic
+def decline_request(*, request: JoinRequest, manager: User, reason: str = "") -> None:
+    group = _locked(request.group)
+    _require_manager(manager, group)
+    updated = JoinRequest.objects.filter(pk=request.pk, status=JoinRequest.Status.PENDING).update(
+        status=JoinRequest.Status.DECLINED, decided_by=manager, decided_at=timezone.now()
+    )
+    if updated:
+        audit(group, manager, Action.DECLINED_REQUEST, target_user=request.user, reason=reason)
+
+
+def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[str]]:
+    """Who can be invited, and why the others cannot (one line each)."""
+    people = list(people)
+    ids = [p.pk for p in people]
+    members = set(
+        Membership.objects.filter(group=group, user_id__in=ids).values_list("user_id", flat=True)
+    )
+    invited = set(
+        Invitation.objects.filter(
+            group=group, invitee_id__in=ids, status=Invitation.Status.PENDING
+        ).values_list("invitee_id", flat=True)
+    )
+    banned = set(Ban.objects.filter(group=group, user_id__in=ids).values_list("user_id", flat=True))
+    ok, skipped = [], []
+    for person in people:
+        if person.pk in members:
+            skipped.append(_("%(name)s is already a member.") % {"name": person})
+        elif person.pk in invited:
+            skipped.append(_("%(name)s is already invited.") % {"name": person})
+        elif person.pk in banned:
+            skipped.append(_("%(name)s is banned from this group.") % {"name": person})
+        elif not person.can_use_site:
+            skipped.append(_("%(name)s cannot sign in.") % {"name": person})
+        elif person.is_guest and not group.allow_guests:
+            skipped.append(
+                _("%(name)s is a guest, and this group does not accept guests.") % {"name": person}
+            )
+        else:
+            ok.append(person)
+    return ok, skipped
+
+
+@transaction.atomic
+def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int, list[str]]:
+    """Ask people to join. Nobody becomes a member until they accept. Returns how many
+    invitations went out and why the others did not."""
+    group = _locked(group)
+    _require_manager(inviter, group)
+    _require_open_for_changes(group)
+    ok, skipped = _invitable(group, people)
+    Invitation.objects.bulk_create(
+        [Invitation(group=group, invitee=person, invited_by=inviter) for person in ok]
+    )
+    for person in ok:
+        audit(group, inviter, Action.INVITED, target_user=person)
+    return len(ok), skipped
+
+
+def invite_department(*, group: Group, inviter: User, department) -> tuple[int, list[str]]:
+    people = User.objects.filter(department=department, is_active=True, is_guest=False)
+    return invite(group=group, inviter=inviter, people=people)
+
+
+def invite_location(*, group: Group, inviter: User, location) -> tuple[int, list[str]]:
+    people = User.objects.filter(location=location, is_active=True, is_guest=False)
+    return invite(group=group, inviter=inviter, people=people)
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation, manager: User) -> None:
+    group = _locked(invitation.group)
+    _require_manager(manager, group)
+    updated = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.REVOKED, decided_at=timezone.now()
+    )
+    if updated:
+        audit(group, manager, Action.REVOKED, target_user=invitation.invitee)
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
+    if invitation.invitee_id != user.pk:
+        raise PermissionDenied
+    group = _locked(invitation.group)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return selectors.membership_of(user, group) or _add_member(group, user)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_("This invitation was withdrawn or already declined."))
+    _check_may_join(user, group)
+    invitation.status, invitation.decided_at = Invitation.Status.ACCEPTED, timezone.now()
+    invitation.save(update_fields=["status", "decided_at"])
+    # An invitation answers a pending request too.
+    JoinRequest.objects.filter(group=group, user=user, status=JoinRequest.Status.PENDING).update(
+        status=JoinRequest.Status.APPROVED, decided_at=timezone.now()
+    )
+    membership = _add_member(group, user)
+    audit(group, user, Action.ACCEPTED)
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(*, invitation: Invitation, user: User) -> None:
+    if invitation.invitee_id != user.pk:
+        raise PermissionDenied
+    group = _locked(invitation.group)
+    updated = Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.DECLINED, decided_at=timezone.now()
+    )
+    if updated:
+        audit(group, user, Action.DECLINED_INVITATION)
+
+
+def _target_membership(group: Group, person: User) -> Membership | None:
+    return Membership.objects.select_for_update().filter(group=group, user=person).first()
+
+
+def _require_owner(user: User, group: Group) -> None:
+    if selectors.is_admin(user):
+        return
+    mine = selectors.membership_of(user, group)
+    if mine is None or mine.role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can do that to a manager or another owner."))
+
+
+def _check_can_act_on(manager: User, group: Group, target: Membership) -> None:
+    """Managers act on members; only owners (and admins) act on managers and owners."""
+    if target.role != Role.MEMBER:
+        _require_owner(manager, group)
+
+
+def _check_keeps_an_owner(group: Group, target: Membership) -> None:
+    if target.role == Role.OWNER and not (
+        Membership.objects.filter(group=group, role=Role.OWNER).exclude(pk=target.pk).exists()
+    ):
+        raise ValidationError(_("A group always has an owner: make someone else owner first."))
+
+
+@transaction.atomic
+def remove_member(*, group: Group, manager: User, person: User, reason: str = "") -> None:
+    group = _locked(group)
+    _require_manager(manager, group)
+    target = _target_membership(group, person)
+    if target is None:
+        return
+    _check_can_act_on(manager, group, target)
+    _check_keeps_an_owner(group, target)
+    _drop_member(group, person)
+    audit(group, manager, Action.REMOVED_MEMBER, target_user=person, reason=reason)
+
+
+@transaction.atomic
+def ban_member(*, group: Group, manager: User, person: User, reason: str) -> None:
+    if not reason.strip():
+        raise ValidationError(_("Say why: the ban reason is kept in the audit log."))
+    group = _locked(group)
+    _require_manager(manager, group)
+    if person.pk == manager.pk:
+        raise ValidationError(_("You cannot ban yourself."))
+    target = _target_membership(group, person)
+    if target is not None:
+        _check_can_act_on(manager, group, target)
+        _check_keeps_an_owner(group, target)
+        _drop_member(group, person)
+    _ban, created = Ban.objects.get_or_create(
+        group=group, user=person, defaults={"reason": reason.strip(), "banned_by": manager}
+    )
+    if created:
+        JoinRequest.objects.filter(
+            group=group, user=person, status=JoinRequest.Status.PENDING
+        ).update(status=JoinRequest.Status.DECLINED, decided_by=manager, decided_at=timezone.now())
+        Invitation.objects.filter(
+            group=group, invitee=person, status=Invitation.Status.PENDING
+        ).update(status=Invitation.Status.REVOKED, decided_at=timezone.now())
+        audit(group, manager, Action.BANNED, target_user=person, reason=reason.strip())
+
+
+@transaction.atomic
+def unban(*, group: Group, manager: User, person: User) -> None:
+    group = _locked(group)
+    _require_manager(manager, group)
+    deleted, _rows = Ban.objects.filter(group=group, user=person).delete()
+    if deleted:
+        audit(group, manager, Action.UNBANNED, target_user=person)
+
+
+@transaction.atomic
+def set_role(*, group: Group, manager: User, person: User, role: str) -> Membership:
+    """Promote or demote an existing member. Never creates a membership."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    group = _locked(group)
+    _require_manager(manager, group)
+    target = _target_membership(group, person)
+    if target is None:
+        raise ValidationError(_("%(name)s is not a member.") % {"name": person})
+    if target.role == role:
+        return target
+    if role == Role.OWNER or target.role != Role.MEMBER:
+        _require_owner(manager, group)
+    if role != Role.MEMBER and person.is_guest:
+        raise ValidationError(_("Guests cannot manage groups."))
+    if target.role == Role.OWNER:
+        _check_keeps_an_owner(group, target)
+    old = target.role
+    target.role = role
+    target.save(update_fields=["role"])
+    audit(group, manager, Action.PROMOTED, target_user=person, detail=f"{old} → {role}")
+    return target
