@@ -23,3 +23,19 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
 
 def post_liked(*, post_id: int, user_id: int) -> None:
     """Called after a like. Will update the author's aggregated reaction row."""
+
+
+def content_removed(*, post_id: int, comment_id: int | None) -> None:
+    """Called after a moderator removes a post or comment. Will tell its author why."""
+
+
+def invited_to_group(*, invitation_ids: list[int]) -> None:
+    """Called after invitations are sent. Will put each in the invitee's inbox."""
+
+
+def join_request_decided(*, request_id: int) -> None:
+    """Called after a manager approves or declines a join request. Will tell the requester."""
+
+
+def role_changed(*, membership_id: int) -> None:
+    """Called after a member is promoted or demoted. Will tell them."""

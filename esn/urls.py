@@ -12,6 +12,7 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("people/", include("people.urls")),
     path("hashtags/", include("hashtags.urls")),
+    path("groups/", include("groups.urls")),
     path("search/", views.search, name="search"),
     path("inbox/", views.inbox, name="inbox"),
     path("healthz", views.healthz, name="healthz"),

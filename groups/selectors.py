@@ -166,7 +166,7 @@ def is_banned(user, group: Group) -> bool:
 def visible_people(user) -> QuerySet[User]:
     """Profiles `user` may open: every active account for employees; for a guest, themselves
     and the members of their groups."""
-    people = User.objects.filter(is_active=True)
+    people = User.objects.filter(is_active=True).select_related("department", "location")
     if not can_use_site(user):
         return people.none()
     if user.is_guest:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from digests import services as inbox
 from groups import selectors
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
 from people.models import User
@@ -217,6 +218,7 @@ def approve_request(*, request: JoinRequest, manager: User) -> Membership | None
     request.save(update_fields=["status", "decided_by", "decided_at"])
     membership = _add_member(group, request.user)
     audit(group, manager, Action.APPROVED, target_user=request.user)
+    transaction.on_commit(lambda: inbox.join_request_decided(request_id=request.pk))
     return membership
 
 
@@ -229,6 +231,7 @@ def decline_request(*, request: JoinRequest, manager: User, reason: str = "") ->
     )
     if updated:
         audit(group, manager, Action.DECLINED_REQUEST, target_user=request.user, reason=reason)
+        transaction.on_commit(lambda: inbox.join_request_decided(request_id=request.pk))
 
 
 def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[str]]:
@@ -271,11 +274,14 @@ def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int,
     _require_manager(inviter, group)
     _require_open_for_changes(group)
     ok, skipped = _invitable(group, people)
-    Invitation.objects.bulk_create(
+    sent = Invitation.objects.bulk_create(
         [Invitation(group=group, invitee=person, invited_by=inviter) for person in ok]
     )
     for person in ok:
         audit(group, inviter, Action.INVITED, target_user=person)
+    ids = [i.pk for i in sent]
+    if ids:
+        transaction.on_commit(lambda: inbox.invited_to_group(invitation_ids=ids))
     return len(ok), skipped
 
 
@@ -429,4 +435,5 @@ def set_role(*, group: Group, manager: User, person: User, role: str) -> Members
     target.role = role
     target.save(update_fields=["role"])
     audit(group, manager, Action.PROMOTED, target_user=person, detail=f"{old} → {role}")
+    transaction.on_commit(lambda: inbox.role_changed(membership_id=target.pk))
     return target

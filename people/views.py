@@ -9,41 +9,54 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from esn.navigation import next_url
+from groups.selectors import visible_people
 from people import selectors, services
 from people.forms import ProfileForm
 from posts.selectors import posts_by
 from posts.views import page_cursor, render_feed
 
 
-def _person_or_404(username: str):
-    person = selectors.get_person(username)
+def _person_or_404(request, username: str):
+    """Only profiles the viewer may see: a guest meets the members of their groups."""
+    person = visible_people(request.user).filter(username=username).first()
     if person is None:
         raise Http404(_("No such person."))
     return person
 
 
+def _employees_only(request) -> None:
+    if request.user.is_guest:
+        raise Http404(_("Guests see the people in their own groups only."))
+
+
 def directory(request):
+    _employees_only(request)
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.people_directory(query=query), 30).get_page(request.GET.get("page"))
     return render(request, "people/directory.html", {"page_obj": page, "q": query})
 
 
 def profile(request, username: str):
-    person = _person_or_404(username)
+    person = _person_or_404(request, username)
     page = posts_by(request.user, author=person, cursor=page_cursor(request))
     context = {
         "person": person,
-        "counts": selectors.follow_counts(person),
         "is_following": selectors.is_following(request.user, person),
-        "following_preview": selectors.following_of(person)[:8],
-        "followers_preview": selectors.followers_of(person)[:8],
         "skills": list(person.skills.all()),
     }
+    if not request.user.is_guest:
+        # Who follows whom is the company's business, not a guest's.
+        context.update(
+            counts=selectors.follow_counts(person),
+            following_preview=selectors.following_of(person)[:8],
+            followers_preview=selectors.followers_of(person)[:8],
+        )
     return render_feed(request, page=page, template="people/profile.html", context=context)
 
 
 def follow_list(request, username: str, direction: str):
-    person = _person_or_404(username)
+    _employees_only(request)
+    person = _person_or_404(request, username)
     people = (
         selectors.following_of(person)
         if direction == "following"
@@ -59,7 +72,7 @@ def follow_list(request, username: str, direction: str):
 
 @require_POST
 def follow(request, username: str):
-    person = _person_or_404(username)
+    person = _person_or_404(request, username)
     if request.POST.get("action") == "unfollow":
         services.unfollow_person(follower=request.user, followee=person)
     else:
@@ -94,7 +107,7 @@ def edit_profile(request):
 def avatar(request, username: str):
     from django.http import FileResponse
 
-    person = _person_or_404(username)
+    person = _person_or_404(request, username)
     if not person.avatar:
         raise Http404(_("No avatar."))
     return FileResponse(person.avatar.open("rb"))

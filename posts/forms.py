@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from groups.models import Group
+from groups.selectors import postable_groups
 from posts.images import limits_text
 
 
@@ -39,8 +41,26 @@ class PostForm(forms.Form):
         widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    group = forms.ModelChoiceField(
+        label=_("Share with"),
+        queryset=Group.objects.none(),
+        required=False,
+        empty_label=_("Everyone in the company"),
+    )
+
+    def __init__(self, *args, user, group=None, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["group"]
+        field.queryset = postable_groups(user)
+        if user.is_guest:
+            # Guests share only inside their groups.
+            field.required, field.empty_label = True, None
+        # Listed once here, so rendering the menu costs no further query.
+        groups = [(g.pk, g.name) for g in field.queryset]
+        field.choices = ([] if field.required else [("", field.empty_label)]) + groups
+        self.has_groups = bool(groups)
+        if group is not None:
+            self.initial.setdefault("group", group.pk)
         self.fields["images"].help_text = limits_text()
         self.fields["body"].help_text = _("Markdown works. Up to %(n)d characters.") % {
             "n": settings.POST_MAX_LENGTH

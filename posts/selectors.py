@@ -192,6 +192,26 @@ def posts_by(
     return FeedPage([FeedItem(p) for p in posts], next_cursor)
 
 
+def posts_in_group(
+    user: User, *, group: Group, cursor: Cursor | None = None, limit: int = 20
+) -> FeedPage:
+    """A group's posts that `user` may see, newest first (group page)."""
+    qs = visible_posts(user).filter(group=group)
+    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
+    return FeedPage([FeedItem(p) for p in posts], next_cursor)
+
+
+def pinned_in_group(user: User, *, group: Group) -> list[Post]:
+    """The group's pinned posts (at most three), most recently pinned first."""
+    posts = list(
+        with_post_details(
+            visible_posts(user).filter(group=group, pinned_at__isnull=False)
+        ).order_by("-pinned_at")[:3]
+    )
+    _mark_liked(user, posts)
+    return posts
+
+
 def posts_tagged(
     user: User, *, hashtag: Hashtag, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:

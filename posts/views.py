@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from esn.navigation import next_url
+from groups.selectors import invitations_for, my_groups
 from hashtags.selectors import suggested_hashtags
 from people.selectors import suggested_people
 from posts import selectors, services
@@ -34,7 +35,12 @@ def render_feed(request, *, page, template: str, context: dict):
 
 def home(request):
     page = selectors.home_feed(request.user, cursor=page_cursor(request))
-    context = {"form": PostForm(), "stream": "home"}
+    context = {
+        "form": PostForm(user=request.user),
+        "stream": "home",
+        "my_groups": my_groups(request.user)[:8],
+        "invitations": invitations_for(request.user)[:5],
+    }
     if not page.items and not request.GET.get("cursor"):
         context["suggested_people"] = suggested_people(request.user)
         context["suggested_hashtags"] = suggested_hashtags(request.user)
@@ -42,31 +48,40 @@ def home(request):
 
 
 def all_posts(request):
+    if request.user.is_guest:
+        raise Http404(_("Guests see the posts of their own groups only."))
     page = selectors.all_stream(request.user, cursor=page_cursor(request))
     return render_feed(
-        request, page=page, template="posts/all.html", context={"form": PostForm(), "stream": "all"}
+        request,
+        page=page,
+        template="posts/all.html",
+        context={"form": PostForm(user=request.user), "stream": "all"},
     )
 
 
 @require_POST
 def create(request):
-    form = PostForm(request.POST, request.FILES)
+    form = PostForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
             post = services.create_post(
                 author=request.user,
                 body=form.cleaned_data["body"],
                 images=form.cleaned_data["images"],
+                group=form.cleaned_data["group"],
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, exc.args[0] if isinstance(exc, PermissionDenied) else exc)
         else:
             if request.htmx:
                 fresh = selectors.get_visible_post(request.user, post.pk)
                 return render(
                     request,
                     "posts/_composer_done.html",
-                    {"form": PostForm(), "item": selectors.FeedItem(fresh, [_("your post")])},
+                    {
+                        "form": PostForm(user=request.user, group=post.group),
+                        "item": selectors.FeedItem(fresh, [_("your post")]),
+                    },
                 )
             messages.success(request, _("Your post is published."))
             return redirect(next_url(request, reverse("home")))

@@ -178,11 +178,12 @@ def test_home_view_runs_a_bounded_number_of_queries(
 ):
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 followed people, 4 followed hashtags, 5 my groups,
-    # 6 candidate ids, 7 posts with authors and groups, 8 images, 9 hashtags, 10 my likes
+    # 6 candidate ids, 7 posts with authors and groups, 8 images, 9 hashtags, 10 my likes,
+    # 11 "my groups" list, 12 my invitations, 13 the composer's groups
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=10,
+        n_queries=13,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -194,11 +195,11 @@ def test_all_stream_view_runs_a_bounded_number_of_queries(
 ):
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 candidate ids, 4 posts with authors, 5 images,
-    # 6 hashtags, 7 my likes
+    # 6 hashtags, 7 my likes, 8 the composer's groups
     _assert_view_bounded(
         member_client,
         reverse("all"),
-        n_queries=7,
+        n_queries=8,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,

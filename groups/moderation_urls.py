@@ -1,0 +1,3 @@
+"""Moderation pages and actions (queues, audit log, pin/lock/remove/report)."""
+
+urlpatterns = []

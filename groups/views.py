@@ -1,0 +1,412 @@
+"""Group pages and membership actions. Thin: every decision is in groups.services (writes)
+and groups.selectors / posts.selectors (who may see what)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from esn.navigation import next_url
+from groups import selectors, services
+from groups.forms import GroupForm, InviteForm, JoinRequestForm, ReasonForm
+from groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from people.models import User
+from posts import selectors as post_selectors
+from posts.forms import PostForm
+from posts.views import page_cursor, render_feed
+
+
+@dataclass
+class Place:
+    """A group as the viewer meets it: what they may see and do there."""
+
+    group: Group
+    membership: Membership | None
+    can_read: bool
+    can_manage: bool
+    invitation: Invitation | None = None
+    join_request: JoinRequest | None = None
+
+
+def _place(request, slug: str, *, need_read: bool = False, need_manage: bool = False) -> Place:
+    """404 for groups the viewer may not know of (a secret group looks like no group at all),
+    403 for known groups they may not act in."""
+    group = selectors.visible_groups(request.user).filter(slug=slug).first()
+    if group is None:
+        raise Http404(_("No such group."))
+    membership = selectors.membership_of(request.user, group)
+    place = Place(
+        group=group,
+        membership=membership,
+        can_read=selectors.can_read_group(request.user, group, membership),
+        can_manage=selectors.can_manage_group(request.user, group, membership),
+    )
+    if need_manage and not place.can_manage:
+        raise PermissionDenied(_("Only this group's owners and managers can do that."))
+    if need_read and not place.can_read:
+        raise PermissionDenied(_("Only members can see this group's posts."))
+    if membership is None:
+        place.invitation = selectors.pending_invitation_of(request.user, group)
+        place.join_request = selectors.pending_request_of(request.user, group)
+    return place
+
+
+def _back(request, group: Group):
+    return redirect(next_url(request, group.get_absolute_url()))
+
+
+def _act(request, action, *, success: str = ""):
+    """Run a service; its refusals become messages on the page the person came from."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return None
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You cannot do that here."))
+        return None
+    if success:
+        messages.success(request, success)
+    return result if result is not None else True
+
+
+# --- directory and group pages ------------------------------------------------------------
+
+
+def directory(request):
+    query = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    groups = selectors.directory(request.user, query=query, kind=kind)
+    page = Paginator(groups, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "groups/directory.html",
+        {
+            "page_obj": page,
+            "q": query,
+            "kind": kind,
+            "kinds": Group.Kind.choices,
+            "can_create": selectors.can_create_groups(request.user),
+            "invitations": selectors.invitations_for(request.user),
+        },
+    )
+
+
+def detail(request, slug: str):
+    place = _place(request, slug)
+    context = {"place": place, "group": place.group, "request_form": JoinRequestForm()}
+    if not place.can_read:
+        # A private group's card: name, description, member count, and how to get in.
+        return render(request, "groups/detail.html", context)
+    cursor = page_cursor(request)
+    page = post_selectors.posts_in_group(request.user, group=place.group, cursor=cursor)
+    if not cursor:
+        context["pinned"] = post_selectors.pinned_in_group(request.user, group=place.group)
+        pinned_ids = {p.pk for p in context["pinned"]}
+        page.items = [i for i in page.items if i.post.pk not in pinned_ids]
+    if place.membership and not place.group.is_archived:
+        context["form"] = PostForm(user=request.user, group=place.group)
+    return render_feed(request, page=page, template="groups/detail.html", context=context)
+
+
+def create(request):
+    if not selectors.can_create_groups(request.user):
+        raise PermissionDenied(_("Group creation is limited to administrators on this site."))
+    form = GroupForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.create_group(creator=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your group is ready. Invite people, or let them find it."))
+            return redirect(group)
+    return render(request, "groups/form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def edit(request, slug: str):
+    place = _place(request, slug, need_manage=True)
+    form = GroupForm(request.POST or None, request.FILES or None, instance=place.group)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
+        # The form has already written its values onto the instance; the service compares
+        # against the stored row.
+        place.group.refresh_from_db()
+        try:
+            services.update_group(group=place.group, editor=request.user, **changes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The group is updated."))
+            return redirect(place.group)
+    return render(
+        request,
+        "groups/form.html",
+        {"form": form, "group": place.group, "place": place},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def archive(request, slug: str):
+    place = _place(request, slug, need_manage=True)
+    archived = request.POST.get("archived") == "1"
+    _act(
+        request,
+        lambda: services.archive_group(group=place.group, user=request.user, archived=archived),
+        success=_("The group is archived: read-only, still there for its members.")
+        if archived
+        else _("The group is open again."),
+    )
+    return _back(request, place.group)
+
+
+def cover(request, slug: str):
+    """Covers go through the same check as the group's name: a secret group's picture is
+    as secret as the group."""
+    group = selectors.visible_groups(request.user).filter(slug=slug).first()
+    if group is None or not group.cover:
+        raise Http404
+    response = FileResponse(group.cover.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- the member's own acts ----------------------------------------------------------------
+
+
+@require_POST
+def join(request, slug: str):
+    place = _place(request, slug)
+    group = place.group
+    if group.kind == Group.Kind.OPEN:
+        _act(
+            request,
+            lambda: services.join_group(user=request.user, group=group),
+            success=_("Welcome to %(group)s.") % {"group": group},
+        )
+    else:
+        form = JoinRequestForm(request.POST)
+        message = form.cleaned_data["message"] if form.is_valid() else ""
+        _act(
+            request,
+            lambda: services.request_to_join(user=request.user, group=group, message=message),
+            success=_("Your request is with the group's managers."),
+        )
+    return _back(request, group)
+
+
+@require_POST
+def withdraw(request, slug: str):
+    place = _place(request, slug)
+    services.withdraw_request(user=request.user, group=place.group)
+    messages.success(request, _("Your request is withdrawn."))
+    return _back(request, place.group)
+
+
+@require_POST
+def leave(request, slug: str):
+    place = _place(request, slug)
+    done = _act(
+        request,
+        lambda: services.leave_group(user=request.user, group=place.group),
+        success=_("You left %(group)s.") % {"group": place.group},
+    )
+    if done and not selectors.visible_groups(request.user).filter(pk=place.group.pk).exists():
+        return redirect("groups:directory")
+    return _back(request, place.group)
+
+
+@require_POST
+def mute(request, slug: str):
+    place = _place(request, slug)
+    muted = request.POST.get("muted") == "1"
+    services.set_muted(user=request.user, group=place.group, muted=muted)
+    text = (
+        _("Posts from %(group)s no longer appear in your home feed.")
+        if muted
+        else _("Posts from %(group)s appear in your home feed again.")
+    )
+    messages.success(request, text % {"group": place.group})
+    return _back(request, place.group)
+
+
+def invitations(request):
+    return render(
+        request,
+        "groups/invitations.html",
+        {"invitations": selectors.invitations_for(request.user)},
+    )
+
+
+def _my_invitation(request, pk: int) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.select_related("group"), pk=pk, invitee=request.user
+    )
+
+
+@require_POST
+def accept(request, pk: int):
+    invitation = _my_invitation(request, pk)
+    done = _act(
+        request,
+        lambda: services.accept_invitation(invitation=invitation, user=request.user),
+        success=_("Welcome to %(group)s.") % {"group": invitation.group},
+    )
+    return redirect(invitation.group if done else reverse("groups:invitations"))
+
+
+@require_POST
+def decline(request, pk: int):
+    invitation = _my_invitation(request, pk)
+    _act(
+        request,
+        lambda: services.decline_invitation(invitation=invitation, user=request.user),
+        success=_("Invitation declined."),
+    )
+    return redirect(next_url(request, reverse("groups:invitations")))
+
+
+# --- managers -------------------------------------------------------------------------------
+
+
+def members(request, slug: str):
+    place = _place(request, slug, need_read=True)
+    group = place.group
+    page = Paginator(selectors.members(group), 50).get_page(request.GET.get("page"))
+    context = {"place": place, "group": group, "page_obj": page}
+    if place.can_manage:
+        context.update(
+            requests=selectors.pending_requests(group),
+            invitations=selectors.pending_invitations(group),
+            bans=Ban.objects.filter(group=group).select_related("user", "banned_by"),
+            invite_form=InviteForm(),
+            reason_form=ReasonForm(),
+            roles=Membership.Role.choices,
+        )
+    return render(request, "groups/members.html", context)
+
+
+@require_POST
+def invite(request, slug: str):
+    place = _place(request, slug, need_manage=True)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("groups:members", slug=slug)
+    group, me = place.group, request.user
+    sent, skipped = 0, []
+    for action in (
+        lambda: services.invite(group=group, inviter=me, people=form.cleaned_data["people"]),
+        lambda: (
+            form.cleaned_data["department"]
+            and services.invite_department(
+                group=group, inviter=me, department=form.cleaned_data["department"]
+            )
+        ),
+        lambda: (
+            form.cleaned_data["location"]
+            and services.invite_location(
+                group=group, inviter=me, location=form.cleaned_data["location"]
+            )
+        ),
+    ):
+        result = _act(request, action)
+        if isinstance(result, tuple):
+            sent += result[0]
+            skipped += result[1]
+    if sent:
+        messages.success(
+            request,
+            _("%(n)d invitation(s) sent. Each person decides whether to join.") % {"n": sent},
+        )
+    if skipped:
+        shown = skipped[:5]
+        more = len(skipped) - len(shown)
+        text = " ".join(shown) + (_(" …and %(n)d more.") % {"n": more} if more else "")
+        messages.info(request, text)
+    return redirect("groups:members", slug=slug)
+
+
+def _request_of(place: Place, pk: int) -> JoinRequest:
+    return get_object_or_404(JoinRequest.objects.select_related("user"), pk=pk, group=place.group)
+
+
+@require_POST
+def approve(request, slug: str, pk: int):
+    place = _place(request, slug, need_manage=True)
+    join_request = _request_of(place, pk)
+    _act(
+        request,
+        lambda: services.approve_request(request=join_request, manager=request.user),
+        success=_("%(name)s is now a member.") % {"name": join_request.user},
+    )
+    return redirect("groups:members", slug=slug)
+
+
+@require_POST
+def decline_request(request, slug: str, pk: int):
+    place = _place(request, slug, need_manage=True)
+    join_request = _request_of(place, pk)
+    _act(
+        request,
+        lambda: services.decline_request(
+            request=join_request, manager=request.user, reason=request.POST.get("reason", "")
+        ),
+        success=_("Request declined."),
+    )
+    return redirect("groups:members", slug=slug)
+
+
+@require_POST
+def revoke(request, slug: str, pk: int):
+    place = _place(request, slug, need_manage=True)
+    invitation = get_object_or_404(Invitation, pk=pk, group=place.group)
+    _act(
+        request,
+        lambda: services.revoke_invitation(invitation=invitation, manager=request.user),
+        success=_("Invitation withdrawn."),
+    )
+    return redirect("groups:members", slug=slug)
+
+
+@require_POST
+def member_action(request, slug: str, username: str, action: str):
+    place = _place(request, slug, need_manage=True)
+    person = get_object_or_404(User, username=username)
+    group, me = place.group, request.user
+    reason = request.POST.get("reason", "").strip()
+    actions = {
+        "remove": (
+            lambda: services.remove_member(group=group, manager=me, person=person, reason=reason),
+            _("%(name)s was removed from the group."),
+        ),
+        "ban": (
+            lambda: services.ban_member(group=group, manager=me, person=person, reason=reason),
+            _("%(name)s is banned from the group."),
+        ),
+        "unban": (
+            lambda: services.unban(group=group, manager=me, person=person),
+            _("%(name)s may join again."),
+        ),
+        "role": (
+            lambda: services.set_role(
+                group=group, manager=me, person=person, role=request.POST.get("role", "")
+            ),
+            _("%(name)s's role is changed."),
+        ),
+    }
+    if action not in actions:
+        raise Http404
+    run, success = actions[action]
+    _act(request, run, success=success % {"name": person})
+    return redirect("groups:members", slug=slug)
