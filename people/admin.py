@@ -18,13 +18,16 @@ class PersonAdmin(UserAdmin):
         "location",
         "is_active",
         "is_staff",
+        "is_guest",
     ]
-    list_filter = ["is_active", "is_staff", "department", "location"]
+    list_filter = ["is_active", "is_staff", "is_guest", "department", "location"]
+    autocomplete_fields = ["sponsor"]
     list_select_related = ["department", "location"]
     search_fields = ["username", "first_name", "last_name", "email", "title"]
     fieldsets = [
         *UserAdmin.fieldsets,
         (_("Profile"), {"fields": ["title", "department", "location", "bio", "avatar", "skills"]}),
+        (_("External guest"), {"fields": ["is_guest", "sponsor", "guest_expires_on"]}),
     ]
     add_fieldsets = [
         (
@@ -42,6 +45,16 @@ class PersonAdmin(UserAdmin):
             },
         ),
         (_("Profile"), {"fields": ["title", "department", "location"]}),
+        (
+            _("External guest"),
+            {
+                "description": _(
+                    "A guest sees only the groups they are invited to and accept. They need "
+                    "an employee as sponsor; after the end date they cannot sign in."
+                ),
+                "fields": ["is_guest", "sponsor", "guest_expires_on"],
+            },
+        ),
     ]
     actions = ["deactivate"]
 

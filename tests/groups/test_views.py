@@ -208,3 +208,39 @@ def test_members_page_and_group_page_run_a_bounded_number_of_queries(
         assert len(re.findall(r'<article class="card post', page.text)) == min(
             3 if n == 3 else 20, 20
         )
+
+
+def test_admin_cannot_enrol_anyone_from_django_admin(client, admin, colleague):
+    group = _group(colleague)
+    client.force_login(admin)
+
+    assert client.get(reverse("admin:groups_group_change", args=[group.pk])).status_code == 200
+    assert client.get(reverse("admin:groups_membership_changelist")).status_code == 200
+    assert client.get(reverse("admin:groups_membership_add")).status_code == 403
+    assert client.get(reverse("admin:groups_invitation_add")).status_code == 403
+    assert client.get(reverse("admin:groups_auditentry_changelist")).status_code == 200
+    entry = group.audit_entries.first()
+    assert (
+        client.post(reverse("admin:groups_auditentry_delete", args=[entry.pk])).status_code == 403
+    )
+
+
+def test_guest_fields_are_in_the_admin_and_a_guest_needs_a_sponsor(client, admin):
+    client.force_login(admin)
+    guest = UserFactory(username="gus.guest", is_guest=True)
+    url = reverse("admin:people_user_change", args=[guest.pk])
+
+    page = client.get(url)
+    assert "External guest" in page.text
+    response = client.post(
+        url,
+        {
+            "username": "gus.guest",
+            "is_active": "on",
+            "is_guest": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "A guest needs a sponsor" in response.text
