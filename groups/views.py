@@ -93,7 +93,11 @@ def directory(request):
             "page_obj": page,
             "q": query,
             "kind": kind,
-            "kinds": Group.Kind.choices,
+            "kinds": [
+                (Group.Kind.OPEN, _("Open")),
+                (Group.Kind.PRIVATE, _("Private")),
+                (Group.Kind.SECRET, _("Secret (mine only)")),
+            ],
             "can_create": selectors.can_create_groups(request.user),
             "invitations": selectors.invitations_for(request.user),
         },
