@@ -185,8 +185,17 @@ class Ban(models.Model):
         return f"{self.user} banned from {self.group}"
 
 
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit entries cannot be deleted.")
+
+
 class AuditEntry(models.Model):
-    """What happened in a group, by whom, when and why. Written once, never changed."""
+    """What happened in a group, by whom, when and why. Written once, never changed: the
+    model and its querysets refuse updates and deletes (groups are archived, not deleted)."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("created the group")
@@ -242,6 +251,8 @@ class AuditEntry(models.Model):
     reason = models.TextField(blank=True)
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -44,7 +44,8 @@ def _reason(reason: str) -> str:
 
 
 def _locked_post(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("group").get(pk=post.pk)
+    # of=self: the group join is nullable, and PostgreSQL cannot lock an outer join's side.
+    return Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
 
 
 @transaction.atomic
@@ -210,7 +211,11 @@ def report_queue(user: User, group: Group | None) -> QuerySet[Report]:
 
 @transaction.atomic
 def resolve_report(*, report: Report, user: User, resolution: str, note: str = "") -> Report:
-    report = Report.objects.select_for_update().select_related("post", "comment").get(pk=report.pk)
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("post", "post__group", "comment", "comment__post__group")
+        .get(pk=report.pk)
+    )
     target_post = report.post or report.comment.post
     _require_moderator(user, target_post)
     if report.status == Report.Status.RESOLVED:

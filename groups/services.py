@@ -313,7 +313,10 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     group = _locked(invitation.group)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status == Invitation.Status.ACCEPTED:
-        return selectors.membership_of(user, group) or _add_member(group, user)
+        # A repeated click: fine. An old invitation after a removal or ban: not a way back in.
+        if membership := selectors.membership_of(user, group):
+            return membership
+        raise ValidationError(_("This invitation was already used."))
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(_("This invitation was withdrawn or already declined."))
     _check_may_join(user, group)

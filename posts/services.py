@@ -98,7 +98,8 @@ def _check_audience(author: User, group: Group | None) -> None:
         return
     if not Membership.objects.filter(group=group, user=author).exists():
         raise PermissionDenied(_("Join %(group)s to post in it.") % {"group": group})
-    if group.is_archived:
+    # Asked of the database, not of the object handed in, which may be stale.
+    if Group.objects.filter(pk=group.pk, archived_at__isnull=False).exists():
         raise ValidationError(_("%(group)s is archived: it is read-only.") % {"group": group})
 
 
