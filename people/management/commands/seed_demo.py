@@ -1,0 +1,405 @@
+"""A believable demo company: people, follows, groups, posts, comments and likes over weeks.
+
+Everything is created through the same services people use, so hashtags, mentions, counts and
+memberships (each one the member's own act) are what the site would hold. Deterministic and
+idempotent: a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from groups import services as group_services
+from groups.models import Group, Invitation
+from hashtags.models import TaggedPost
+from hashtags.services import follow_hashtag, get_or_create_hashtags
+from people.models import Department, Location, User
+from people.services import follow_person
+from posts import services as post_services
+from posts.models import Comment, Post
+
+DEPARTMENTS = {
+    # name: (hashtag prefix, job titles)
+    "Sales": ("sales", ["Account Executive", "Sales Manager", "Sales Development Rep"]),
+    "Engineering": (
+        "eng",
+        ["Software Engineer", "Engineering Manager", "Site Reliability Engineer"],
+    ),
+    "Marketing": ("mkt", ["Content Marketer", "Brand Manager", "Marketing Analyst"]),
+    "People & Culture": ("hr", ["HR Business Partner", "Recruiter", "People Operations Lead"]),
+    "Finance": ("fin", ["Financial Controller", "Accountant", "FP&A Analyst"]),
+    "Customer Success": ("cs", ["Customer Success Manager", "Support Engineer", "Onboarding Lead"]),
+    "Operations": ("ops", ["Office Manager", "Facilities Coordinator", "IT Administrator"]),
+}
+LOCATIONS = ["Amsterdam", "Utrecht", "Berlin", "Lisbon"]
+
+FIRST = [
+    "Ana",
+    "Carl",
+    "Dina",
+    "Emil",
+    "Fatima",
+    "Gijs",
+    "Hanna",
+    "Ivo",
+    "Julia",
+    "Kofi",
+    "Lena",
+    "Milan",
+    "Noor",
+    "Oscar",
+    "Priya",
+    "Quinten",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wout",
+    "Xenia",
+    "Yusuf",
+    "Zoë",
+    "Bram",
+    "Chloé",
+    "Daan",
+    "Elif",
+    "Finn",
+    "Greta",
+    "Hugo",
+]
+LAST = [
+    "Jansen",
+    "de Vries",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "Mulder",
+    "de Boer",
+    "Dekker",
+    "Peters",
+    "Hendriks",
+    "Costa",
+    "Schmidt",
+    "Novak",
+    "Okafor",
+    "Silva",
+    "Yilmaz",
+    "Kowalski",
+    "Nguyen",
+    "Haddad",
+    "Berg",
+    "Vos",
+]
+
+TOPICS = {
+    "sales": ["onboarding", "pipeline", "q3_targets", "deal_desk"],
+    "eng": ["standing_desk", "code_review", "incident_review", "python"],
+    "mkt": ["brand_refresh", "webinars", "newsletter"],
+    "hr": ["wellbeing", "hiring", "learning_budget"],
+    "fin": ["expenses", "budget_2027"],
+    "cs": ["nps", "onboarding", "churn"],
+    "ops": ["office_move", "it_helpdesk", "bike_to_work"],
+}
+
+POSTS = [
+    "Tried a standing desk for a full week. My back is grateful, my calves less so. "
+    "Anyone else? #{tag}",
+    "Quick win from today: we cut the handover checklist from 14 steps to 6. Notes in the "
+    "wiki, feedback welcome #{tag}",
+    "Question for the group: how do you keep **focus time** in a week full of meetings? #{tag}",
+    "Shout-out to @{mention} for untangling that mess yesterday. Saved us a weekend. #{tag}",
+    "Reading list for new joiners, short and practical:\n\n- the customer map\n- the "
+    "glossary\n- last quarter's review\n\n#{tag}",
+    "We are piloting something new next month and need three volunteers. Reply here! #{tag}",
+    "Lessons learned from this week's retro: write things down, decide who owns them, and "
+    "check back in two weeks. #{tag}",
+    "Does anyone have a good template for a one-page project brief? @{mention} maybe? #{tag}",
+    "Small thing, big effect: we now start every Monday with a ten-minute walk-and-talk. #{tag}",
+    "Slides from Thursday's session are up: https://intranet.example.com/slides/{tag} #{tag}",
+    "First month here and I'm still learning the acronyms. Is there a glossary somewhere? #{tag}",
+    "Numbers are in and they look good. Thanks to everyone who pitched in, especially "
+    "@{mention}. #{tag}",
+]
+COMMENTS = [
+    "Great point, thanks for sharing!",
+    "We did something similar in our team, happy to compare notes.",
+    "+1, would love to hear more.",
+    "I'm in. Count me as a volunteer.",
+    "Which one did you pick in the end?",
+    "This is really useful. Bookmarked.",
+    "Interesting! @{mention} you should see this.",
+    "Can we add this to the onboarding guide?",
+]
+
+GROUPS = [
+    # name, kind, description, allow_guests, owner department
+    (
+        "Standing desks",
+        Group.Kind.OPEN,
+        "Everything about working on your feet: desks, mats, habits and what your back thinks.",
+        False,
+        "Engineering",
+    ),
+    (
+        "Sales onboarding",
+        Group.Kind.PRIVATE,
+        "Helping new sellers find their way in their first 90 days. Ask anything.",
+        True,
+        "Sales",
+    ),
+    (
+        "Python guild",
+        Group.Kind.OPEN,
+        "Pythonistas across the company: tips, talks, code review buddies.",
+        False,
+        "Engineering",
+    ),
+    (
+        "Wellbeing at work",
+        Group.Kind.OPEN,
+        "Walks, breathing breaks, ergonomic tips and the occasional recipe.",
+        False,
+        "People & Culture",
+    ),
+    (
+        "Partner program",
+        Group.Kind.PRIVATE,
+        "Working together with our implementation partners. Guests welcome.",
+        True,
+        "Customer Success",
+    ),
+    (
+        "Office move 2027",
+        Group.Kind.SECRET,
+        "Planning the Utrecht office move before it is announced.",
+        False,
+        "Operations",
+    ),
+]
+
+WEEKS = 8
+
+
+class Command(BaseCommand):
+    help = "Load a demo company (60+ people, groups, posts over weeks). Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo", help="password for every demo account")
+
+    def handle(self, *args, password: str, **options):
+        if User.objects.filter(username="ana.jansen").exists():
+            self.stdout.write("Demo data is already loaded; nothing to do.")
+            return
+        started = timezone.now()
+        with transaction.atomic():
+            Seeder(random.Random(2026), make_password(password), started).run()  # noqa: S311
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo company loaded: {User.objects.count()} people, {Group.objects.count()} "
+                f"groups, {Post.objects.count()} posts, {Comment.objects.count()} comments "
+                f"({(timezone.now() - started).total_seconds():.1f} s)."
+            )
+        )
+        self.stdout.write(
+            f"Sign in as ana.jansen / {password} (or any demo person), admin / {password} for "
+            "Django admin, gus.partner / " + password + " to see what a guest sees."
+        )
+
+
+class Seeder:
+    def __init__(self, rng: random.Random, password_hash: str, now):
+        self.rng = rng
+        self.password_hash = password_hash
+        self.now = now
+        self.people: list[User] = []
+        self.by_dept: dict[str, list[User]] = {}
+
+    def run(self) -> None:
+        self.make_people()
+        self.make_follows()
+        self.make_groups()
+        self.make_posts()
+
+    # --- people -----------------------------------------------------------------------
+
+    def _user(self, username: str, first: str, last: str, **fields) -> User:
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{username}@example.com",
+            password=self.password_hash,
+            date_joined=self.now - timedelta(days=self.rng.randint(70, 900)),
+            **fields,
+        )
+        user.save()
+        return user
+
+    def make_people(self) -> None:
+        departments = {name: Department.objects.get_or_create(name=name)[0] for name in DEPARTMENTS}
+        locations = [Location.objects.get_or_create(name=name)[0] for name in LOCATIONS]
+        dept_names = list(DEPARTMENTS)
+        pairs = [(f, last) for last in LAST for f in FIRST]
+        self.rng.shuffle(pairs)
+        pairs.remove(("Ana", "Jansen"))
+        pairs.insert(0, ("Ana", "Jansen"))
+        taken = set()
+        for i, (first, last) in enumerate(pairs):
+            if len(self.people) >= 64:
+                break
+            username = (
+                f"{first}.{last}".lower().replace(" ", "").replace("ë", "e").replace("é", "e")
+            )
+            if username in taken or first in {p.first_name for p in self.people[-6:]}:
+                continue
+            taken.add(username)
+            dept = "Sales" if i == 0 else dept_names[len(self.people) % len(dept_names)]
+            prefix, titles = DEPARTMENTS[dept]
+            person = self._user(
+                username,
+                first,
+                last,
+                title=self.rng.choice(titles),
+                department=departments[dept],
+                location=locations[0] if i == 0 else self.rng.choice(locations),
+                bio=f"{self.rng.choice(titles)} in {dept}. Ask me about "
+                f"{self.rng.choice(TOPICS[prefix]).replace('_', ' ')}.",
+            )
+            person.skills.add(*self.rng.sample(TOPICS[prefix], 2))
+            self.people.append(person)
+            self.by_dept.setdefault(dept, []).append(person)
+        self.ana = self.people[0]
+        self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True, title="Site admin")
+        sponsor = self.by_dept["Customer Success"][0]
+        self.guest = self._user(
+            "gus.partner",
+            "Gus",
+            "Partner",
+            title="Implementation consultant (Acme Partners)",
+            is_guest=True,
+            sponsor=sponsor,
+            guest_expires_on=(self.now + timedelta(days=90)).date(),
+        )
+
+    def make_follows(self) -> None:
+        for person in self.people:
+            dept = person.department.name
+            colleagues = [p for p in self.by_dept[dept] if p != person]
+            others = [p for p in self.people if p.department_id != person.department_id]
+            picks = self.rng.sample(colleagues, min(len(colleagues), self.rng.randint(2, 6)))
+            picks += self.rng.sample(others, self.rng.randint(2, 8))
+            for followee in picks:
+                follow_person(follower=person, followee=followee)
+        for person in self.rng.sample(self.people, 30):
+            prefix = DEPARTMENTS[person.department.name][0]
+            tag = f"{prefix}_{self.rng.choice(TOPICS[prefix])}"
+            follow_hashtag(user=person, hashtag=get_or_create_hashtags([tag])[0])
+        # Ana's home feed has something in it from day one.
+        for followee in self.people[1:12]:
+            follow_person(follower=self.ana, followee=followee)
+        for tag in ("sales_onboarding", "eng_standing_desk", "hr_wellbeing"):
+            follow_hashtag(user=self.ana, hashtag=get_or_create_hashtags([tag])[0])
+
+    # --- groups: every membership is the member's own act -----------------------------
+
+    def make_groups(self) -> None:
+        self.groups: list[Group] = []
+        for name, kind, description, allow_guests, dept in GROUPS:
+            owner = self.by_dept[dept][1]
+            group = group_services.create_group(
+                creator=owner,
+                name=name,
+                kind=kind,
+                description=description,
+                allow_guests=allow_guests,
+                guidelines="Be kind, be specific, and share what worked.",
+            )
+            candidates = self.rng.sample(self.people, self.rng.randint(8, 22))
+            for person in candidates:
+                if person == owner:
+                    continue
+                if kind == Group.Kind.OPEN:
+                    group_services.join_group(user=person, group=group)
+                elif kind == Group.Kind.PRIVATE and self.rng.random() < 0.5:
+                    request = group_services.request_to_join(user=person, group=group)
+                    if self.rng.random() < 0.8:
+                        group_services.approve_request(request=request, manager=owner)
+                else:
+                    group_services.invite(group=group, inviter=owner, people=[person])
+                    if self.rng.random() < 0.8:
+                        invitation = Invitation.objects.get(
+                            group=group, invitee=person, status=Invitation.Status.PENDING
+                        )
+                        group_services.accept_invitation(invitation=invitation, user=person)
+            self.groups.append(group)
+        standing, onboarding, *_rest = self.groups
+        if not group_services.selectors.membership_of(self.ana, standing):
+            group_services.join_group(user=self.ana, group=standing)
+        if not group_services.selectors.membership_of(self.ana, onboarding):
+            group_services.invite(
+                group=onboarding, inviter=onboarding.created_by, people=[self.ana]
+            )
+        partner = self.groups[4]
+        group_services.invite(group=partner, inviter=partner.created_by, people=[self.guest])
+        invitation = Invitation.objects.get(group=partner, invitee=self.guest)
+        group_services.accept_invitation(invitation=invitation, user=self.guest)
+
+    # --- posts, comments, likes over the last weeks -----------------------------------
+
+    def _when(self) -> datetime:
+        minutes = self.rng.randint(30, WEEKS * 7 * 24 * 60)
+        return self.now - timedelta(minutes=minutes)
+
+    def make_posts(self) -> None:
+        members = {
+            group.pk: list(User.objects.filter(memberships__group=group)) for group in self.groups
+        }
+        created = []
+        for _ in range(170):
+            group = self.rng.choice(self.groups) if self.rng.random() < 0.35 else None
+            pool = members[group.pk] if group else self.people
+            author = self.rng.choice([p for p in pool if not p.is_guest] or pool)
+            prefix = DEPARTMENTS[author.department.name][0] if author.department else "cs"
+            tag = f"{prefix}_{self.rng.choice(TOPICS[prefix])}"
+            mention = self.rng.choice([p for p in pool if p != author]).username
+            body = self.rng.choice(POSTS).format(tag=tag, mention=mention)
+            post = post_services.create_post(author=author, body=body, group=group)
+            created.append((post, self._when(), pool))
+        guest_group = self.groups[4]
+        created.append(
+            (
+                post_services.create_post(
+                    author=self.guest,
+                    body="Hello from Acme Partners! Looking forward to the rollout #cs_onboarding",
+                    group=guest_group,
+                ),
+                self.now - timedelta(days=3),
+                members[guest_group.pk],
+            )
+        )
+        for post, when, pool in created:
+            Post.objects.filter(pk=post.pk).update(created_at=when)
+            TaggedPost.objects.filter(content_object=post).update(created_at=when)
+            post.created_at = when
+            others = [p for p in pool if p.pk != post.author_id]
+            for commenter in self.rng.sample(others, min(len(others), self.rng.randint(0, 4))):
+                body = self.rng.choice(COMMENTS).format(mention=self.rng.choice(others).username)
+                comment = post_services.add_comment(post=post, author=commenter, body=body)
+                later = min(
+                    when + timedelta(minutes=self.rng.randint(5, 3 * 24 * 60)),
+                    self.now - timedelta(minutes=1),
+                )
+                Comment.objects.filter(pk=comment.pk).update(created_at=later)
+            for liker in self.rng.sample(others, min(len(others), self.rng.randint(0, 9))):
+                post_services.toggle_like(post=post, user=liker)
+        for group in self.groups:
+            newest = Post.objects.filter(group=group).order_by("-created_at").first()
+            if newest:
+                Group.objects.filter(pk=group.pk).update(last_activity_at=newest.created_at)
