@@ -288,7 +288,8 @@ def cmd_run() -> int:
         say("")
         say(f"ESN is running at http://127.0.0.1:{port}")
         say("demo login: username 'ana.jansen' (or any demo person), password 'demo';")
-        say("             admin 'admin' / 'demo' for Django admin at /admin/")
+        say("             admin 'admin' / 'demo' for Django admin at /admin/,")
+        say("             guest 'gus.partner' / 'demo' to see what an external guest sees")
         say(
             f"digest and password-reset emails are written to {env.get('EMAIL_FILE_PATH', VAR / 'mail')}"
         )
