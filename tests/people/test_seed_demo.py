@@ -61,6 +61,11 @@ def _content_spreads_over_weeks():
         assert link.created_at == link.content_object.created_at
     for comment in Comment.objects.select_related("post")[:200]:
         assert comment.created_at >= comment.post.created_at
+    likes = Reaction.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert likes["last"] - likes["first"] >= timedelta(weeks=3)
+    assert likes["last"] <= timezone.now()
+    for like in Reaction.objects.select_related("post")[:200]:
+        assert like.created_at >= like.post.created_at
 
 
 def _ana_has_a_populated_home_feed_and_groups():

@@ -22,7 +22,7 @@ from hashtags.services import follow_hashtag, get_or_create_hashtags
 from people.models import Department, Location, User
 from people.services import follow_person
 from posts import services as post_services
-from posts.models import Comment, Post
+from posts.models import Comment, Post, Reaction
 
 DEPARTMENTS = {
     # name: (hashtag prefix, job titles)
@@ -399,7 +399,17 @@ class Seeder:
                 Comment.objects.filter(pk=comment.pk).update(created_at=later)
             for liker in self.rng.sample(others, min(len(others), self.rng.randint(0, 9))):
                 post_services.toggle_like(post=post, user=liker)
+        self._backdate_likes({post.pk: when for post, when, _pool in created})
         for group in self.groups:
             newest = Post.objects.filter(group=group).order_by("-created_at").first()
             if newest:
                 Group.objects.filter(pk=group.pk).update(last_activity_at=newest.created_at)
+
+    def _backdate_likes(self, posted_at: dict[int, datetime]) -> None:
+        # Likes come after their post, never in the future. Drawn last, so the people,
+        # posts and comments above stay the same for a given seed.
+        likes = list(Reaction.objects.filter(post_id__in=posted_at).order_by("pk"))
+        for like in likes:
+            after = posted_at[like.post_id] + timedelta(minutes=self.rng.randint(1, 2 * 24 * 60))
+            like.created_at = min(after, self.now - timedelta(minutes=1))
+        Reaction.objects.bulk_update(likes, ["created_at"], batch_size=500)
