@@ -252,7 +252,7 @@ def generate(cfg: Config) -> None:
             """
             INSERT INTO people_user (password, is_superuser, username, first_name, last_name,
                 email, is_staff, is_active, date_joined, title, bio, avatar, updated_at,
-                department_id, location_id)
+                department_id, location_id, is_guest)
             SELECT '!', false, u.username,
                 (%(first)s::text[])[1 + mod(g, cardinality(%(first)s::text[]))],
                 (%(last)s::text[])[1 + mod(g / 7, cardinality(%(last)s::text[]))],
@@ -261,14 +261,15 @@ def generate(cfg: Config) -> None:
                 (%(titles)s::text[])[1 + mod(g, cardinality(%(titles)s::text[]))], '', '',
                 %(now)s::timestamptz,
                 (%(depts)s::bigint[])[1 + floor(random() * cardinality(%(depts)s::bigint[]))::int],
-                (%(locs)s::bigint[])[1 + floor(random() * cardinality(%(locs)s::bigint[]))::int]
+                (%(locs)s::bigint[])[1 + floor(random() * cardinality(%(locs)s::bigint[]))::int],
+                false
             FROM generate_series(1, %(n)s) AS g,
                 LATERAL (SELECT %(prefix)s || lpad(g::text, 5, '0') AS username) AS u
             UNION ALL
             SELECT '!', false, s.username, s.first_name, s.last_name,
                 s.username || '@example.com', false, true, %(now)s::timestamptz - interval '2 years',
                 s.title, '', '', %(now)s::timestamptz, (%(depts)s::bigint[])[1],
-                (%(locs)s::bigint[])[1]
+                (%(locs)s::bigint[])[1], false
             FROM (VALUES (%(heavy)s, 'Hedda', 'Heavy', 'Chief of staff'),
                          (%(sparse)s, 'Sami', 'Sparse', 'Archivist'),
                          (%(quiet1)s, 'Quentin', 'Quiet', 'Archivist'),
@@ -348,12 +349,12 @@ def generate(cfg: Config) -> None:
         sql(
             f"""
             INSERT INTO posts_post (id, body, body_html, like_count, comment_count, created_at,
-                updated_at, edited_at, author_id)
+                updated_at, edited_at, author_id, removal_reason, comments_locked)
             SELECT %(base)s + g.seq,
                 s.body || coalesce(' #' || t1.name, '') || coalesce(' #' || t2.name, ''),
                 '<p>' || s.html || coalesce({link.format(t="t1")}, '')
                     || coalesce({link.format(t="t2")}, '') || '</p>',
-                0, 0, g.created_at, g.created_at, NULL, g.author_id
+                0, 0, g.created_at, g.created_at, NULL, g.author_id, '', false
             FROM bench_gen AS g
             CROSS JOIN LATERAL (
                 SELECT (%(bodies)s::text[])[1 + mod(g.seq, %(nb)s)] AS body,
