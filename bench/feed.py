@@ -634,10 +634,9 @@ def candidates(follower: Follower, cursor) -> tuple[list[tuple], str]:
 
     from posts import selectors
 
+    sources = selectors.FeedSources.of(follower.user)
     with CaptureQueriesContext(connection) as ctx:
-        rows = selectors._home_candidates(
-            follower.user, follower.people, follower.tags, cursor, PAGE
-        )
+        rows = selectors._home_candidates(follower.user, sources, cursor, PAGE)
     return rows, ctx.captured_queries[-1]["sql"]
 
 

@@ -163,7 +163,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
-USE_I18N = True
+# Every string is marked for translation, but no translation ships yet. Off, `{% translate %}`
+# skips the per-string language lookup: ~3 ms on a 20-post feed page (bench/feed.py).
+# Turn it on together with the first locale.
+USE_I18N = env_bool("USE_I18N", False)
 USE_TZ = True
 
 STATIC_URL = "/static/"
