@@ -13,7 +13,6 @@ from taggit.managers import TaggableManager
 
 from hashtags.models import TaggedPost
 
-
 _PK_SLOT = "987654321"
 
 
