@@ -16,6 +16,19 @@ def get_hashtag(slug: str) -> Hashtag | None:
     return Hashtag.objects.filter(slug=normalise_hashtag(slug)).first()
 
 
+def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
+    """The hashtag, if `user` may know it exists: a post they may see carries it, or they
+    follow it. Otherwise None, exactly as for a hashtag nobody used: a page for a tag found
+    only on private, secret or removed posts would tell that those posts exist."""
+    hashtag = get_hashtag(slug)
+    if hashtag is None:
+        return None
+    carried = TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(user))
+    if carried.exists() or is_following(user, hashtag):
+        return hashtag
+    return None
+
+
 def followed_hashtags(user: User) -> QuerySet[Hashtag]:
     return Hashtag.objects.filter(follows__user=user).order_by("slug")
 

@@ -11,8 +11,8 @@ from posts.selectors import posts_tagged
 from posts.views import page_cursor, render_feed
 
 
-def _hashtag_or_404(slug: str):
-    hashtag = selectors.get_hashtag(slug)
+def _hashtag_or_404(request, slug: str):
+    hashtag = selectors.get_visible_hashtag(request.user, slug)
     if hashtag is None:
         raise Http404(_("No posts carry this hashtag yet."))
     return hashtag
@@ -30,7 +30,7 @@ def directory(request):
 
 
 def detail(request, slug: str):
-    hashtag = _hashtag_or_404(slug)
+    hashtag = _hashtag_or_404(request, slug)
     page = posts_tagged(request.user, hashtag=hashtag, cursor=page_cursor(request))
     context = {"hashtag": hashtag, "is_following": selectors.is_following(request.user, hashtag)}
     return render_feed(request, page=page, template="hashtags/detail.html", context=context)
@@ -38,7 +38,7 @@ def detail(request, slug: str):
 
 @require_POST
 def follow(request, slug: str):
-    hashtag = _hashtag_or_404(slug)
+    hashtag = _hashtag_or_404(request, slug)
     if request.POST.get("action") == "unfollow":
         services.unfollow_hashtag(user=request.user, hashtag=hashtag)
     else:

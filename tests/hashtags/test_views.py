@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from groups.models import Group
+from groups.services import create_group
 from hashtags.models import Hashtag, HashtagFollow
 from hashtags.services import follow_hashtag
 from tests.factories import make_post, now
@@ -141,3 +143,15 @@ def test_directory_lists_followed_and_active_hashtags_with_counts(member_client,
     assert "#retro" in followed_part and "#standups" not in followed_part
     assert "2 posts · 0 followers" in active_part
     assert "1 post · 1 follower" in active_part
+
+
+def test_a_hashtag_only_on_posts_i_cannot_see_does_not_exist_for_me(member_client, colleague):
+    secret = create_group(creator=colleague, name="Hush", kind=Group.Kind.SECRET)
+    make_post(colleague, "Codename #project_falcon", group=secret)
+
+    page = member_client.get(reverse("hashtags:detail", args=["project_falcon"]))
+    follow = member_client.post(reverse("hashtags:follow", args=["project_falcon"]))
+    unused = member_client.get(reverse("hashtags:detail", args=["never_used"]))
+
+    assert page.status_code == follow.status_code == unused.status_code == 404
+    assert "project_falcon" not in page.text

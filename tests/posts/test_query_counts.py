@@ -210,12 +210,13 @@ def test_hashtag_page_runs_a_bounded_number_of_queries(
     feed_world, member_client, django_assert_max_num_queries
 ):
     _grow(feed_world, 4)
-    # 1 session, 2 signed-in user, 3 the hashtag, 4 candidate ids from the tag's index,
-    # 5 posts with authors, 6 images, 7 hashtags, 8 my likes, 9 whether I follow the tag
+    # 1 session, 2 signed-in user, 3 the hashtag, 4 whether I may see a post carrying it,
+    # 5 candidate ids from the tag's index, 6 posts with authors, 7 images, 8 hashtags,
+    # 9 my likes, 10 whether I follow the tag
     _assert_view_bounded(
         member_client,
         reverse("hashtags:detail", args=["topic"]),
-        n_queries=9,
+        n_queries=10,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
