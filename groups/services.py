@@ -63,10 +63,14 @@ def _drop_member(group: Group, user: User) -> bool:
     return bool(deleted)
 
 
+# Paths under /groups/ that are pages of their own, not groups.
+RESERVED_SLUGS = {"new", "invitations", "moderation"}
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name, allow_unicode=True)[:120] or "group"
     slug, n = base, 1
-    while Group.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Group.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

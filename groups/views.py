@@ -118,6 +118,7 @@ def detail(request, slug: str):
         page.items = [i for i in page.items if i.post.pk not in pinned_ids]
     if place.membership and not place.group.is_archived:
         context["form"] = PostForm(user=request.user, group=place.group)
+    context["can_moderate"] = place.can_manage
     return render_feed(request, page=page, template="groups/detail.html", context=context)
 
 

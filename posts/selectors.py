@@ -396,6 +396,17 @@ def get_visible_post(user: User, pk: int) -> Post | None:
     return post
 
 
+def removed_post_of(user: User, pk: int) -> Post | None:
+    """A moderator-removed post, for its own author only (to show them why)."""
+    if not can_use_site(user):
+        return None
+    return (
+        Post.objects.filter(pk=pk, author=user, removed_at__isnull=False)
+        .select_related("group")
+        .first()
+    )
+
+
 def thread(user: User, post: Post) -> QuerySet[Comment]:
     """The post's comments, oldest first, if the user may see the post."""
     return (

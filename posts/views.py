@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from esn.navigation import next_url
+from groups.moderation import can_moderate_post
 from groups.selectors import invitations_for, my_groups
 from hashtags.selectors import suggested_hashtags
 from people.selectors import suggested_people
@@ -100,11 +101,18 @@ def _visible_or_404(request, pk: int):
 
 
 def detail(request, pk: int, comment_form=None, status=200):
-    post = _visible_or_404(request, pk)
+    post = selectors.get_visible_post(request.user, pk)
+    if post is None:
+        removed = selectors.removed_post_of(request.user, pk)
+        if removed is None:
+            raise Http404(_("No such post."))
+        # Its author is told why it is gone; everyone else gets a plain 404.
+        return render(request, "posts/removed.html", {"post": removed})
     context = {
         "post": post,
         "comments": selectors.thread(request.user, post),
         "comment_form": comment_form or CommentForm(),
+        "can_moderate": can_moderate_post(request.user, post),
     }
     return render(request, "posts/detail.html", context, status=status)
 

@@ -105,3 +105,37 @@ def test_a_guest_sees_only_their_own_group(page, browser_errors):
     # Those 404s were the point; the browser logs each as a console error.
     assert all("404 (Not Found)" in error for error in browser_errors)
     browser_errors.clear()
+
+
+def test_a_manager_removes_a_post_and_the_author_sees_why(page, new_page):
+    owner = UserFactory(username="olivia.owner", first_name="Olivia", last_name="Owner")
+    author = UserFactory(username="andy.author", first_name="Andy", last_name="Author")
+    group = group_services.create_group(creator=owner, name="Pricing", kind=Group.Kind.OPEN)
+    group_services.join_group(user=author, group=group)
+    post = make_post(author, "Here is the full customer price list", group=group)
+
+    # Olivia, the group's owner, removes it from the group page with a reason.
+    sign_in(page, owner)
+    page.goto(group.get_absolute_url())
+    article = page.get_by_role("article", name="Andy Author")
+    article.get_by_text("Moderate").click()
+    article.get_by_label("Reason for removing (the author sees it)").fill(
+        "Customer prices stay in the deal desk"
+    )
+    article.get_by_role("button", name="Remove post").click()
+    expect(page.get_by_text("The post is removed. Its author sees your reason.")).to_be_visible()
+    expect(page.get_by_text("Here is the full customer price list")).to_have_count(0)
+
+    # Andy opens his post and reads why; the text is still his to see.
+    mine = new_page()
+    sign_in(mine, author)
+    mine.goto(post.get_absolute_url())
+    expect(mine.get_by_role("heading", name="Your post was removed")).to_be_visible()
+    expect(mine.get_by_text("Customer prices stay in the deal desk")).to_be_visible()
+    expect(mine.get_by_text("Here is the full customer price list")).to_be_visible()
+
+    # The audit log keeps who did it and why.
+    page.get_by_role("link", name="Audit log").click()
+    row = page.get_by_role("row").filter(has_text="removed a post")
+    expect(row).to_contain_text("Olivia Owner")
+    expect(row).to_contain_text("Customer prices stay in the deal desk")
