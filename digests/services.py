@@ -39,3 +39,8 @@ def join_request_decided(*, request_id: int) -> None:
 
 def role_changed(*, membership_id: int) -> None:
     """Called after a member is promoted or demoted. Will tell them."""
+
+
+def author_warned(*, report_id: int) -> None:
+    """Called after a moderator resolves a report with a warning. Will tell the author, with
+    the moderator's note."""

@@ -231,6 +231,8 @@ def resolve_report(*, report: Report, user: User, resolution: str, note: str = "
     report.status, report.resolution = Report.Status.RESOLVED, resolution
     report.note, report.resolved_by, report.resolved_at = note.strip(), user, timezone.now()
     report.save(update_fields=["status", "resolution", "note", "resolved_by", "resolved_at"])
+    if resolution == Report.Resolution.WARNED:
+        transaction.on_commit(lambda: inbox.author_warned(report_id=report.pk))
     # Everyone else who reported the same thing gets the same answer.
     Report.objects.filter(
         status=Report.Status.OPEN, post_id=report.post_id, comment_id=report.comment_id

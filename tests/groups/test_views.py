@@ -244,3 +244,35 @@ def test_guest_fields_are_in_the_admin_and_a_guest_needs_a_sponsor(client, admin
     )
     assert response.status_code == 200
     assert "A guest needs a sponsor" in response.text
+
+
+def test_a_cover_image_is_as_secret_as_its_group(client, member, colleague):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import image_upload
+
+    group = _group(colleague, Group.Kind.SECRET, "Skunkworks")
+    client.force_login(colleague)
+    edit = client.post(
+        reverse("groups:edit", args=[group.slug]),
+        {"name": "Skunkworks", "kind": "secret", "cover": image_upload("cover.png")},
+    )
+    assert edit.status_code == 302
+    group.refresh_from_db()
+    assert group.cover
+    assert client.get(reverse("groups:cover", args=[group.slug])).status_code == 200
+
+    client.force_login(member)
+    assert client.get(reverse("groups:cover", args=[group.slug])).status_code == 404
+
+    client.force_login(colleague)
+    bad = client.post(
+        reverse("groups:edit", args=[group.slug]),
+        {
+            "name": "Skunkworks renamed",
+            "kind": "secret",
+            "cover": SimpleUploadedFile("cover.png", b"not an image", "image/png"),
+        },
+    )
+    assert bad.status_code == 422
+    assert "Skunkworks renamed" in bad.text  # what was typed is kept
