@@ -13,6 +13,7 @@ strategy for contrast; and EXPLAIN ANALYZE of the candidate queries. See bench/R
 from __future__ import annotations
 
 import argparse
+import gc
 import html
 import math
 import os
@@ -36,6 +37,7 @@ os.environ.setdefault("DEBUG", "1")
 import django  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.utils import OperationalError  # noqa: E402
 
 PREFIX = "bench_"  # every generated person's username starts with it
 NORMAL = "bench_u"
@@ -658,6 +660,9 @@ def measure(cfg: Config, followers: list[Follower], pages: dict) -> dict:
 
     from posts import selectors
 
+    # As esn/wsgi.py does in every web worker: long-lived objects out of the GC's full walks.
+    gc.collect()
+    gc.freeze()
     results: dict[tuple[str, str], Timings] = {}
     per_person: dict[tuple[str, str], list[float]] = {}
     runs = []
@@ -871,7 +876,10 @@ def main(argv: list[str] | None = None) -> None:
     from posts.models import Post
     from posts.selectors import Cursor
 
-    call_command("migrate", verbosity=0, interactive=False)
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+    except OperationalError as exc:
+        sys.exit(f"bench/feed.py: cannot use the database ({exc}). Create it first, e.g. createdb.")
     marker = existing_marker()
     if cfg.reuse and marker == cfg.marker:
         say(f"Reusing the data already generated ({marker}).")

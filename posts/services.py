@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from digests import services as inbox
 from groups import services as group_services
-from groups.models import Group, Membership
+from groups.models import Ban, Group, Membership
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
@@ -183,6 +183,9 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
     _require_writable(post)
     if post.comments_locked:
         raise ValidationError(_("A moderator locked the comments on this post."))
+    # Open groups take comments from every employee, but not from people banned from them.
+    if post.group_id and Ban.objects.filter(group_id=post.group_id, user=author).exists():
+        raise ValidationError(_("You were banned from this group and cannot comment in it."))
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
     comment = Comment.objects.create(
         post=post, author=author, body=body.strip(), body_html=rendered.markup.html

@@ -388,3 +388,21 @@ def test_the_audit_log_refuses_bulk_changes_and_deletes(owner):
     with pytest.raises(PermissionError):
         AuditEntry.objects.all().delete()
     assert AuditEntry.objects.filter(reason="rewritten").count() == 0
+
+
+def test_someone_banned_from_an_open_group_cannot_comment_in_it(owner):
+    from django.core.exceptions import ValidationError
+
+    from groups import services
+    from posts.services import add_comment
+    from tests.factories import UserFactory, make_post
+
+    group = make_group(owner, Group.Kind.OPEN)
+    troll = UserFactory()
+    services.join_group(user=troll, group=group)
+    services.ban_member(group=group, manager=owner, person=troll, reason="spam")
+    post = make_post(owner, "open to all", group=group)
+
+    with pytest.raises(ValidationError, match="banned"):
+        add_comment(post=post, author=troll, body="still here")
+    assert not post.comments.exists()
