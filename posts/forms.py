@@ -48,7 +48,8 @@ class PostForm(forms.Form):
         empty_label=_("Everyone in the company"),
     )
 
-    def __init__(self, *args, user, group=None, **kwargs):
+    def __init__(self, *args, user, group=None, groups=None, **kwargs):
+        """`groups`: the user's postable groups when the caller has them already."""
         super().__init__(*args, **kwargs)
         field = self.fields["group"]
         field.queryset = postable_groups(user)
@@ -56,7 +57,7 @@ class PostForm(forms.Form):
             # Guests share only inside their groups.
             field.required, field.empty_label = True, None
         # Listed once here, so rendering the menu costs no further query.
-        groups = [(g.pk, g.name) for g in field.queryset]
+        groups = [(g.pk, g.name) for g in (field.queryset if groups is None else groups)]
         field.choices = ([] if field.required else [("", field.empty_label)]) + groups
         self.has_groups = bool(groups)
         if group is not None:

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from groups.models import Group, Membership
 from groups.selectors import can_use_site, is_admin, member_group_ids
-from hashtags.models import Hashtag, HashtagFollow, TaggedPost
-from people.models import Follow, User
+from hashtags.models import Hashtag, TaggedPost
+from people.models import User
 from posts.models import Comment, Post, Reaction
 
 # Up to this many followed sources (people, hashtags and the user) the feed takes the newest
@@ -301,6 +301,19 @@ def _id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(pk) for pk in ids) + "}"
 
 
+_SOURCES_SQL = """
+SELECT 'person', followee_id, NULL, false FROM people_follow WHERE follower_id = %(user)s
+UNION ALL
+SELECT 'tag', f.hashtag_id, h.name, false
+FROM hashtags_hashtagfollow AS f JOIN hashtags_hashtag AS h ON h.id = f.hashtag_id
+WHERE f.user_id = %(user)s
+UNION ALL
+SELECT 'group', m.group_id, g.name, m.muted
+FROM groups_membership AS m JOIN groups_group AS g ON g.id = m.group_id
+WHERE m.user_id = %(user)s
+"""
+
+
 @dataclass
 class FeedSources:
     """What a user's home feed is made of: their choices, read once per page."""
@@ -313,19 +326,21 @@ class FeedSources:
 
     @classmethod
     def of(cls, user: User) -> FeedSources:
-        people = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
-        tags = dict(
-            HashtagFollow.objects.filter(user=user).values_list("hashtag_id", "hashtag__name")
-        )
-        groups, muted, member = {}, set(), set()
-        for group_id, name, is_muted in Membership.objects.filter(user=user).values_list(
-            "group_id", "group__name", "muted"
-        ):
-            member.add(group_id)
-            if is_muted:
-                muted.add(group_id)
-            else:
-                groups[group_id] = name
+        # One round trip for the three kinds of source (this runs on every home page).
+        people, tags, groups, muted, member = set(), {}, {}, set(), set()
+        with connection.cursor() as cur:
+            cur.execute(_SOURCES_SQL, {"user": user.pk})
+            for kind, pk, name, is_muted in cur.fetchall():
+                if kind == "person":
+                    people.add(pk)
+                elif kind == "tag":
+                    tags[pk] = name
+                else:
+                    member.add(pk)
+                    if is_muted:
+                        muted.add(pk)
+                    else:
+                        groups[pk] = name
         return cls(people, tags, groups, muted, member)
 
     @property

@@ -36,10 +36,12 @@ def render_feed(request, *, page, template: str, context: dict):
 
 def home(request):
     page = selectors.home_feed(request.user, cursor=page_cursor(request))
+    mine = list(my_groups(request.user))
+    postable = [g for g in mine if g.archived_at is None]
     context = {
-        "form": PostForm(user=request.user),
+        "form": PostForm(user=request.user, groups=postable),
         "stream": "home",
-        "my_groups": my_groups(request.user)[:8],
+        "my_groups": mine[:8],
         "invitations": invitations_for(request.user)[:5],
     }
     if not page.items and not request.GET.get("cursor"):

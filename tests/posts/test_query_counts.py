@@ -77,9 +77,9 @@ def test_home_feed_selector_costs_the_same_for_5_and_50_posts(
     _grow(feed_world, 60)
 
     for limit in (5, 50):
-        # 1 followed people, 2 followed hashtags, 3 my groups, 4 candidate ids (per-source
-        # index scans), 5 the posts with authors and groups, 6 images, 7 hashtags, 8 my likes
-        with django_assert_max_num_queries(8):
+        # 1 followed people, hashtags and groups, 2 candidate ids (per-source index scans),
+        # 3 the posts with authors and groups, 4 images, 5 hashtags, 6 my likes
+        with django_assert_max_num_queries(6):
             page = home_feed(member, limit=limit)
             for item in page.items:
                 list(item.post.images.all())
@@ -98,9 +98,9 @@ def test_home_feed_selector_costs_the_same_for_a_heavy_follower(
     _grow(feed_world, 60)
 
     for limit in (5, 50):
-        # 1 followed people, 2 followed hashtags, 3 my groups, 4 candidate ids (one
-        # time-index scan), 5 posts with authors and groups, 6 images, 7 hashtags, 8 my likes
-        with django_assert_max_num_queries(8):
+        # 1 followed people, hashtags and groups, 2 candidate ids (one time-index scan),
+        # 3 posts with authors and groups, 4 images, 5 hashtags, 6 my likes
+        with django_assert_max_num_queries(6):
             page = home_feed(member, limit=limit)
         assert len(page.items) == limit
 
@@ -177,13 +177,13 @@ def test_home_view_runs_a_bounded_number_of_queries(
     feed_world, member_client, django_assert_max_num_queries
 ):
     _grow(feed_world, 4)
-    # 1 session, 2 signed-in user, 3 followed people, 4 followed hashtags, 5 my groups,
-    # 6 candidate ids, 7 posts with authors and groups, 8 images, 9 hashtags, 10 my likes,
-    # 11 "my groups" list, 12 my invitations, 13 the composer's groups
+    # 1 session, 2 signed-in user, 3 followed people, hashtags and groups, 4 candidate ids,
+    # 5 posts with authors and groups, 6 images, 7 hashtags, 8 my likes, 9 my groups (list
+    # and composer), 10 my invitations
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=13,
+        n_queries=10,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
