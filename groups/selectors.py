@@ -59,28 +59,32 @@ def membership_of(user, group: Group) -> Membership | None:
     return Membership.objects.filter(user=user, group=group).first()
 
 
-def can_read_group(user, group: Group, membership: Membership | None = None) -> bool:
-    """The per-object form of `readable_groups`."""
+def _standing(user, group: Group, membership: Membership | None) -> bool | Membership | None:
+    """False for who may do nothing, True for admins, else the viewer's membership (or None).
+    A caller that has the membership already passes it in and saves the query."""
     if not can_use_site(user):
         return False
     if is_admin(user):
         return True
-    if membership is None:
-        membership = membership_of(user, group)
-    if membership is not None:
+    return membership if membership is not None else membership_of(user, group)
+
+
+def can_read_group(user, group: Group, membership: Membership | None = None) -> bool:
+    """The per-object form of `readable_groups`."""
+    standing = _standing(user, group, membership)
+    if isinstance(standing, bool):
+        return standing
+    if standing is not None:
         return True
     return group.kind == Group.Kind.OPEN and not user.is_guest
 
 
 def can_manage_group(user, group: Group, membership: Membership | None = None) -> bool:
     """Owners and managers of this group, and admins. Nobody else, in no other group."""
-    if not can_use_site(user):
-        return False
-    if is_admin(user):
-        return True
-    if membership is None:
-        membership = membership_of(user, group)
-    return membership is not None and membership.can_manage
+    standing = _standing(user, group, membership)
+    if isinstance(standing, bool):
+        return standing
+    return standing is not None and standing.can_manage
 
 
 def can_create_groups(user) -> bool:
