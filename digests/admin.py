@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from digests.models import SiteSettings
+from digests.preferences import people_on_the_default
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    readonly_fields = ["affected"]
+    fieldsets = [
+        (None, {"fields": ["affected"]}),
+        (_("Digest"), {"fields": ["digest_frequency", "send_hour", "send_weekday", "max_items"]}),
+        (
+            _("What a digest includes by default"),
+            {
+                "fields": [
+                    "include_groups",
+                    "include_hashtags",
+                    "include_people",
+                    "include_unanswered",
+                    "mentions_in_digest",
+                ]
+            },
+        ),
+        (_("Guests"), {"fields": ["guests_get_digests"]}),
+    ]
+
+    @admin.display(description=_("Who these defaults affect"))
+    def affected(self, obj) -> str:
+        n = people_on_the_default().count()
+        return _(
+            "%(n)d active people have not chosen their own digest frequency: a change here "
+            "applies to them at once. Source levels follow the defaults for everyone who "
+            "left them unchanged."
+        ) % {"n": n}
+
+    def has_add_permission(self, request):
+        return not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row: the list is just a door to it.
+        from django.shortcuts import redirect
+
+        settings_row = SiteSettings.current()
+        return redirect("admin:digests_sitesettings_change", settings_row.pk)
