@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from digests.models import SiteSettings
+from digests.models import DigestRun, SiteSettings
 from digests.preferences import people_on_the_default
 
 
@@ -47,3 +47,24 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
         settings_row = SiteSettings.current()
         return redirect("admin:digests_sitesettings_change", settings_row.pk)
+
+
+@admin.register(DigestRun)
+class DigestRunAdmin(admin.ModelAdmin):
+    """The digest ledger, for answering "did my digest go out?". Read-only: a row is the
+    record that an email was (or was not) sent, and editing it could send a second one."""
+
+    list_display = ["user", "period", "frequency", "status", "attempts", "sent_at"]
+    list_filter = ["status", "frequency"]
+    search_fields = ["user__username", "user__email", "period"]
+    list_select_related = ["user"]
+    date_hierarchy = "planned_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from notifications.base.models import AbstractNotification
 
 
 class Frequency(models.TextChoices):
@@ -95,6 +97,11 @@ class SiteSettings(models.Model):
         cache.delete(self.CACHE_KEY)
 
     @classmethod
+    def fresh(cls) -> SiteSettings:
+        """Read from the database, for background work: another process may have saved."""
+        return cls.objects.get_or_create(pk=1)[0]
+
+    @classmethod
     def current(cls) -> SiteSettings:
         found = cache.get(cls.CACHE_KEY)
         if found is None:
@@ -145,3 +152,105 @@ class SourceChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {self.object_id} → {self.level}"
+
+
+class InboxItem(AbstractNotification):
+    """One row of a person's inbox: something addressed to them (ARCHITECTURE.md rule 3).
+
+    The notifications app's model, swapped in (NOTIFICATIONS_NOTIFICATION_MODEL) so that what
+    a row is about is a real foreign key: deleting the post or comment deletes the row, and
+    the inbox can ask the visibility policy about rows in SQL, not one by one."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mention")
+        REPLY = "reply", _("Reply")
+        REACTION = "reaction", _("Reactions")
+        FOLLOWER = "follower", _("New follower")
+        INVITATION = "invitation", _("Invitation")
+        JOIN_DECISION = "join_decision", _("Join request decision")
+        MODERATION = "moderation", _("Moderation")
+        ROLE = "role", _("Role change")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The person who acted (the generic `actor` of the notifications app points at the same
+    # row); a plain foreign key so a page of rows loads its people in the same query.
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "posts.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    group = models.ForeignKey(
+        "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Rows that are updated rather than repeated ("Ana and 4 others liked your post") share
+    # a key; at most one row per recipient and key.
+    key = models.CharField(max_length=80, blank=True, default="")
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta(AbstractNotification.Meta):
+        abstract = False
+        indexes = [
+            *AbstractNotification.Meta.indexes,
+            models.Index(fields=["recipient", "-timestamp", "-id"], name="digests_inbox_newest"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(unread=True, deleted=False),
+                name="digests_inbox_unread",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"],
+                condition=~models.Q(key=""),
+                name="digests_inbox_one_row_per_key",
+            )
+        ]
+
+
+class DigestRun(models.Model):
+    """The ledger of digests: one row per person and period, claimed before anything is sent,
+    so a retried, duplicated or crashed task can never mail anyone twice (rule 4)."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        SENDING = "sending", _("Being built and sent")
+        SENT = "sent", _("Sent")
+        EMPTY = "empty", _("Nothing new: not sent")
+        SKIPPED = "skipped", _("No longer due: not sent")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_runs"
+    )
+    # "2026-11-23" for a daily digest, "2026-W48" for a weekly one (the person's calendar).
+    period = models.CharField(max_length=20)
+    frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    # When planned, then when last handed to the broker: a planned run older than the lease
+    # was lost on the way (broker down, message dropped) and is enqueued again.
+    planned_at = models.DateTimeField(default=timezone.now)
+    # When a chunk took the row; a row left "sending" longer than the lease was taken by a
+    # worker that died, and is taken again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What the digest covered: posts published after `since`, up to `until`.
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    post_ids = models.JSONField(default=list, blank=True)
+    more_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="digests_one_run_per_period")
+        ]
+        indexes = [
+            models.Index(fields=["status", "claimed_at"], name="digests_run_status"),
+            models.Index(fields=["user", "-until"], name="digests_run_user_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period}: {self.status}"

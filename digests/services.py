@@ -1,46 +1,354 @@
-"""Who is told what. Only this module creates inbox notifications (STYLE.md, rule 16).
+"""Who is told what. Only this module creates inbox rows (STYLE.md, rule 16).
 
-The inbox arrives with the notifications issue; the services of other apps already call
-these functions after commit, so that issue fills them in without touching posts/ or
-people/. Until then they record nothing: nothing is pushed to anyone.
+The inbox holds what is addressed to a person (ARCHITECTURE.md rule 3): a mention, a reply
+to their post or to a thread they commented in, reactions to their post (one row, updated),
+a new follower, an invitation, the decision on their join request, a moderator's action on
+their content, a change of their role in a group. A new post by someone they follow, in a
+group they are in or with a hashtag they follow is never an inbox row: it is in the feed and
+the digest.
+
+Other apps call these functions after their transaction commits. Each one:
+- never tells people about their own actions;
+- tells only people who may see the content now (the visibility policy, asked for all
+  recipients at once);
+- stays silent for recipients who muted the acting person or the group it happened in
+  (blocking a person arrives with the search-and-discovery issue and will silence here too);
+- never breaks the request that caused it: the post or comment is already saved, so a
+  failure here is logged, not shown to its author as an error.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Iterable
 
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from notifications.signals import notify
+
+from digests.models import InboxItem, Level, SourceChoice, SourceKind
+from groups.models import Invitation, JoinRequest, Membership, Report
+from people.models import User
+from posts.models import Comment, Post, Reaction
+from posts.selectors import who_can_view_post
+
+log = logging.getLogger(__name__)
+Kind = InboxItem.Kind
+
+
+def _never_breaks_the_request(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            log.exception(
+                "inbox event %s failed; the user's action itself was saved", func.__name__
+            )
+            return None
+
+    return wrapper
+
+
+def _silenced(recipient_ids: Iterable[int], *, actor_id: int, group_id: int | None) -> set[int]:
+    """Recipients who muted the actor, or the group the event happened in."""
+    ids = list(recipient_ids)
+    if not ids:
+        return set()
+    silenced = set(
+        SourceChoice.objects.filter(
+            user_id__in=ids, kind=SourceKind.PERSON, object_id=actor_id, level=Level.MUTED
+        ).values_list("user_id", flat=True)
+    )
+    if group_id is not None:
+        silenced |= set(
+            Membership.objects.filter(group_id=group_id, user_id__in=ids, muted=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    return silenced
+
+
+def _send(recipients: Iterable[User], *, actor: User, kind: str, verb: str, **fields) -> None:
+    for recipient in recipients:
+        notify.send(actor, recipient=recipient, verb=verb, kind=kind, actor_user=actor, **fields)
+
+
+def _audience(post: Post, candidate_ids: Iterable[int], actor_id: int) -> list[User]:
+    """Of `candidate_ids`, the people to tell about something `actor_id` did on `post`."""
+    ids = set(candidate_ids) - {actor_id}
+    ids &= who_can_view_post(post, ids)
+    ids -= _silenced(ids, actor_id=actor_id, group_id=post.group_id)
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
+@_never_breaks_the_request
 def post_published(*, post_id: int, mentioned_user_ids: list[int]) -> None:
-    """Called after a post is committed. Will notify the people mentioned in it."""
+    """Tell the people mentioned in a post (new mentions only, after an edit)."""
+    post = Post.objects.select_related("author", "group").filter(pk=post_id).first()
+    if post is None or not mentioned_user_ids:
+        return
+    recipients = _audience(post, mentioned_user_ids, post.author_id)
+    _send(
+        recipients,
+        actor=post.author,
+        kind=Kind.MENTION,
+        verb="mentioned you",
+        post=post,
+        target=post,
+    )
 
 
+@_never_breaks_the_request
 def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None:
-    """Called after a comment is committed. Will notify the post's author, the thread's
-    participants and the people mentioned."""
+    """Tell the people mentioned in a comment, the post's author and the others who commented
+    in the thread. Each person gets one row: a mention wins over a reply."""
+    comment = (
+        Comment.objects.select_related("author", "post__author", "post__group")
+        .filter(pk=comment_id, removed_at__isnull=True)
+        .first()
+    )
+    if comment is None:
+        return
+    post = comment.post
+    mentioned = _audience(post, mentioned_user_ids, comment.author_id)
+    _send(
+        mentioned,
+        actor=comment.author,
+        kind=Kind.MENTION,
+        verb="mentioned you",
+        post=post,
+        comment=comment,
+        target=post,
+        action_object=comment,
+    )
+    participants = set(
+        Comment.objects.filter(post=post, removed_at__isnull=True).values_list(
+            "author_id", flat=True
+        )
+    )
+    told = {u.pk for u in mentioned}
+    repliers = _audience(post, (participants | {post.author_id}) - told, comment.author_id)
+    for person in repliers:
+        verb = "replied to your post" if person.pk == post.author_id else "replied in a thread"
+        _send(
+            [person],
+            actor=comment.author,
+            kind=Kind.REPLY,
+            verb=verb,
+            post=post,
+            comment=comment,
+            target=post,
+            action_object=comment,
+        )
 
 
-def person_followed(*, follower_id: int, followee_id: int) -> None:
-    """Called after someone follows a person. Will tell the followee."""
-
-
+@_never_breaks_the_request
 def post_liked(*, post_id: int, user_id: int) -> None:
-    """Called after a like. Will update the author's aggregated reaction row."""
+    """Update the author's one row of reactions to this post ("Ana and 4 others liked your
+    post"), moving it to the top as unread; create it on the first like."""
+    post = Post.objects.select_related("author", "group").filter(pk=post_id).first()
+    liker = User.objects.filter(pk=user_id).first()
+    if post is None or liker is None or post.author_id == user_id:
+        return
+    if not _audience(post, [post.author_id], user_id):
+        return
+    likers = list(
+        Reaction.objects.filter(post=post, kind=Reaction.Kind.LIKE)
+        .exclude(user_id=post.author_id)
+        .order_by("-created_at", "-id")
+        .values_list("user__first_name", "user__last_name", "user__username")[:2]
+    )
+    if not likers:  # the like was taken back before we got here
+        return
+    count = Reaction.objects.filter(post=post).exclude(user_id=post.author_id).count()
+    names = [f"{first} {last}".strip() or username for first, last, username in likers]
+    key = f"reactions:{post.pk}"
+    changes = {
+        "actor_user": liker,
+        "actor_object_id": str(liker.pk),
+        "count": count,
+        "data": {"names": names},
+        "unread": True,
+        "timestamp": timezone.now(),
+    }
+    for _attempt in range(2):
+        with transaction.atomic():
+            updated = InboxItem.objects.filter(recipient=post.author, key=key).update(**changes)
+            if updated:
+                return
+            try:
+                with transaction.atomic():
+                    _send(
+                        [post.author],
+                        actor=liker,
+                        kind=Kind.REACTION,
+                        verb="liked your post",
+                        post=post,
+                        target=post,
+                        key=key,
+                        count=count,
+                        names=names,
+                    )
+                return
+            except IntegrityError:
+                continue  # another like created the row at the same moment: update it
 
 
+@_never_breaks_the_request
+def person_followed(*, follower_id: int, followee_id: int) -> None:
+    """Tell someone they have a new follower; following again later refreshes the one row."""
+    follower = User.objects.filter(pk=follower_id, is_active=True).first()
+    followee = User.objects.filter(pk=followee_id, is_active=True).first()
+    if follower is None or followee is None or follower_id == followee_id:
+        return
+    if _silenced([followee_id], actor_id=follower_id, group_id=None):
+        return
+    key = f"follower:{follower_id}"
+    if InboxItem.objects.filter(recipient=followee, key=key).update(
+        unread=True, timestamp=timezone.now()
+    ):
+        return
+    try:
+        with transaction.atomic():
+            _send(
+                [followee],
+                actor=follower,
+                kind=Kind.FOLLOWER,
+                verb="started following you",
+                key=key,
+            )
+    except IntegrityError:
+        pass  # a double click: the row exists
+
+
+@_never_breaks_the_request
 def content_removed(*, post_id: int, comment_id: int | None) -> None:
-    """Called after a moderator removes a post or comment. Will tell its author why."""
+    """Tell the author that a moderator removed their post or comment, and why."""
+    post = Post.objects.select_related("group").filter(pk=post_id).first()
+    if post is None:
+        return
+    if comment_id is not None:
+        subject = (
+            Comment.objects.select_related("removed_by", "author")
+            .filter(pk=comment_id, removed_at__isnull=False)
+            .first()
+        )
+    else:
+        subject = post if post.removed_at is not None else None
+        if subject is not None:
+            post = Post.objects.select_related("group", "author", "removed_by").get(pk=post_id)
+            subject = post
+    if subject is None or subject.removed_by is None or subject.removed_by_id == subject.author_id:
+        return
+    _send(
+        [subject.author],
+        actor=subject.removed_by,
+        kind=Kind.MODERATION,
+        verb="removed your comment" if comment_id else "removed your post",
+        post=post,
+        comment=subject if comment_id else None,
+        group=post.group,
+        reason=subject.removal_reason,
+    )
 
 
-def invited_to_group(*, invitation_ids: list[int]) -> None:
-    """Called after invitations are sent. Will put each in the invitee's inbox."""
-
-
-def join_request_decided(*, request_id: int) -> None:
-    """Called after a manager approves or declines a join request. Will tell the requester."""
-
-
-def role_changed(*, membership_id: int) -> None:
-    """Called after a member is promoted or demoted. Will tell them."""
-
-
+@_never_breaks_the_request
 def author_warned(*, report_id: int) -> None:
-    """Called after a moderator resolves a report with a warning. Will tell the author, with
-    the moderator's note."""
+    """Tell an author that a moderator, resolving a report, warned them (with the note)."""
+    report = (
+        Report.objects.select_related(
+            "post__group", "post__author", "comment__author", "resolved_by"
+        )
+        .filter(pk=report_id, resolution=Report.Resolution.WARNED)
+        .first()
+    )
+    if report is None or report.resolved_by is None:
+        return
+    subject = report.comment or report.post
+    if subject is None or subject.author_id == report.resolved_by_id:
+        return
+    post = report.post or report.comment.post
+    _send(
+        [subject.author],
+        actor=report.resolved_by,
+        kind=Kind.MODERATION,
+        verb="warned you about your comment" if report.comment_id else "warned you about your post",
+        post=post,
+        comment=report.comment,
+        group=post.group,
+        reason=report.note,
+    )
+
+
+@_never_breaks_the_request
+def invited_to_group(*, invitation_ids: list[int]) -> None:
+    """Put each new invitation in the invitee's inbox (they accept or decline there)."""
+    invitations = Invitation.objects.select_related("group", "invitee", "invited_by").filter(
+        pk__in=invitation_ids, status=Invitation.Status.PENDING
+    )
+    for invitation in invitations:
+        if invitation.invited_by is None or invitation.invited_by_id == invitation.invitee_id:
+            continue
+        _send(
+            [invitation.invitee],
+            actor=invitation.invited_by,
+            kind=Kind.INVITATION,
+            verb="invited you to join",
+            group=invitation.group,
+            target=invitation.group,
+        )
+
+
+@_never_breaks_the_request
+def join_request_decided(*, request_id: int, reason: str = "") -> None:
+    """Tell the requester whether a manager let them in (with the reason, if declined)."""
+    request = (
+        JoinRequest.objects.select_related("group", "user", "decided_by")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None or request.decided_by is None or request.status == request.Status.PENDING:
+        return
+    approved = request.status == JoinRequest.Status.APPROVED
+    _send(
+        [request.user],
+        actor=request.decided_by,
+        kind=Kind.JOIN_DECISION,
+        verb="approved your request to join" if approved else "declined your request to join",
+        group=request.group,
+        target=request.group,
+        approved=approved,
+        reason=reason,
+    )
+
+
+@_never_breaks_the_request
+def role_changed(*, membership_id: int, changed_by_id: int) -> None:
+    """Tell a member their role in a group changed (promoted to manager, and so on)."""
+    membership = Membership.objects.select_related("group", "user").filter(pk=membership_id).first()
+    actor = User.objects.filter(pk=changed_by_id).first()
+    if membership is None or actor is None or actor.pk == membership.user_id:
+        return
+    _send(
+        [membership.user],
+        actor=actor,
+        kind=Kind.ROLE,
+        verb="changed your role in",
+        group=membership.group,
+        target=membership.group,
+        role=membership.role,
+    )
+
+
+def mark_read(*, user: User, item_id: int) -> InboxItem | None:
+    item = InboxItem.objects.filter(recipient=user, pk=item_id).first()
+    if item is not None and item.unread:
+        InboxItem.objects.filter(pk=item.pk).update(unread=False)
+        item.unread = False
+    return item
+
+
+def mark_all_read(*, user: User) -> int:
+    return InboxItem.objects.filter(recipient=user, unread=True).update(unread=False)

@@ -1,11 +1,23 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
 # for load balancers, static files.
-PUBLIC_PREFIXES = ("/accounts/", "/healthz", "/static/", "/admin/login/", "/favicon.ico")
+PUBLIC_PREFIXES = (
+    "/accounts/",
+    "/healthz",
+    "/static/",
+    "/admin/login/",
+    "/favicon.ico",
+    # Unsubscribing from digests works from the email, signed in or not (the token says who).
+    "/digests/unsubscribe/",
+)
 
 
 class HealthCheckMiddleware:
@@ -35,6 +47,25 @@ class LoginRequiredMiddleware:
     def __call__(self, request):
         if not request.user.is_authenticated and not request.path.startswith(PUBLIC_PREFIXES):
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class LastSeenMiddleware:
+    """Records when a signed-in person last used the site, at most once per few minutes (one
+    UPDATE, no read: the user row is already loaded). Digests start from this moment."""
+
+    every = timedelta(minutes=5)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.method == "GET":
+            now = timezone.now()
+            if user.last_seen_at is None or now - user.last_seen_at > self.every:
+                get_user_model().objects.filter(pk=user.pk).update(last_seen_at=now)
+                user.last_seen_at = now
         return self.get_response(request)
 
 

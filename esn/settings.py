@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "esn.middleware.ContentSecurityPolicyMiddleware",
     "esn.middleware.LoginRequiredMiddleware",
+    "esn.middleware.LastSeenMiddleware",
 ]
 
 ROOT_URLCONF = "esn.urls"
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "esn.context_processors.site",
+                "digests.context_processors.inbox",
             ],
             # {% partialdef %} in every template, as django-template-partials did before 24.x.
             "builtins": ["template_partials.templatetags.partials"],
@@ -226,6 +228,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "plan-digests": {
+        "task": "digests.tasks.plan_digests",
+        "schedule": crontab(minute="*/5"),
+    },
     "clear-expired-sessions": {
         "task": "esn.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
@@ -292,4 +298,12 @@ FEED_PAGE_SIZE = 20
 
 TAGGIT_CASE_INSENSITIVE = True
 DJANGO_NOTIFICATIONS_CONFIG = {"USE_JSONFIELD": True}
+# The inbox uses the notifications app's model with real foreign keys to what a row is about.
+NOTIFICATIONS_NOTIFICATION_MODEL = "digests.InboxItem"
+
+# Digests (digests/planning.py). A chunk is a few seconds of work; a row left "sending" for
+# longer than the lease belonged to a worker that died and is taken again. The lease must
+# exceed CELERY_TASK_TIME_LIMIT so a slow but living chunk is never doubled.
+DIGEST_CHUNK_SIZE = env_int("DIGEST_CHUNK_SIZE", 50)
+DIGEST_CLAIM_LEASE_SECONDS = env_int("DIGEST_CLAIM_LEASE_SECONDS", 600)
 CSRF_FAILURE_VIEW = "esn.views.csrf_failure"

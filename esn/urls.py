@@ -14,7 +14,7 @@ urlpatterns = [
     path("hashtags/", include("hashtags.urls")),
     path("groups/", include("groups.urls")),
     path("search/", views.search, name="search"),
-    path("inbox/", views.inbox, name="inbox"),
+    path("", include("digests.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

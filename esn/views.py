@@ -47,10 +47,6 @@ def search(request):
     return render(request, "search.html", {"q": request.GET.get("q", "")[:200]})
 
 
-def inbox(request):
-    return render(request, "inbox.html")
-
-
 def bad_request(request, exception):
     """Our own `BadRequest` messages are written for users; other 400s (a suspicious host,
     a malformed upload) keep their details to the logs."""

@@ -235,7 +235,9 @@ def decline_request(*, request: JoinRequest, manager: User, reason: str = "") ->
     )
     if updated:
         audit(group, manager, Action.DECLINED_REQUEST, target_user=request.user, reason=reason)
-        transaction.on_commit(lambda: inbox.join_request_decided(request_id=request.pk))
+        transaction.on_commit(
+            lambda: inbox.join_request_decided(request_id=request.pk, reason=reason)
+        )
 
 
 def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[str]]:
@@ -442,5 +444,7 @@ def set_role(*, group: Group, manager: User, person: User, role: str) -> Members
     target.role = role
     target.save(update_fields=["role"])
     audit(group, manager, Action.PROMOTED, target_user=person, detail=f"{old} → {role}")
-    transaction.on_commit(lambda: inbox.role_changed(membership_id=target.pk))
+    transaction.on_commit(
+        lambda: inbox.role_changed(membership_id=target.pk, changed_by_id=manager.pk)
+    )
     return target

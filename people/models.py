@@ -73,6 +73,9 @@ class User(AbstractUser):
         blank=True,
         help_text=_("After this day the guest cannot sign in and their sessions end."),
     )
+    # When the person last used the site (to a few minutes): digests leave out what they
+    # have had the chance to see in the app.
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -53,8 +53,8 @@ def visible_posts(user: User) -> QuerySet[Post]:
     return posts.filter(Q(group__isnull=True) | Q(group__kind=Group.Kind.OPEN) | in_my_groups)
 
 
-def can_view_post(user: User, post: Post) -> bool:
-    """The per-object form of `visible_posts`: True iff that queryset contains `post`."""
+def _may_view(user: User, post: Post, is_member) -> bool:
+    """The per-object rule; `is_member()` is asked only when membership decides."""
     if not can_use_site(user) or post.pk is None or post.removed_at is not None:
         return False
     if is_admin(user):
@@ -63,7 +63,42 @@ def can_view_post(user: User, post: Post) -> bool:
         return not user.is_guest
     if post.group.kind == Group.Kind.OPEN and not user.is_guest:
         return True
-    return Membership.objects.filter(user=user, group_id=post.group_id).exists()
+    return is_member()
+
+
+def can_view_post(user: User, post: Post) -> bool:
+    """The per-object form of `visible_posts`: True iff that queryset contains `post`."""
+    return _may_view(
+        user,
+        post,
+        lambda: Membership.objects.filter(user=user, group_id=post.group_id).exists(),
+    )
+
+
+def can_view_post_knowing(user: User, post: Post, member_group_ids: set[int]) -> bool:
+    """`can_view_post` when the user's group ids are already loaded (batch work such as
+    digests, which checks many people against many posts without a query per pair)."""
+    return _may_view(user, post, lambda: post.group_id in member_group_ids)
+
+
+def who_can_view_post(post: Post, user_ids: Iterable[int]) -> set[int]:
+    """`can_view_post` for many people at once (who of them may see `post` now), in at most
+    two queries: for inbox events addressed to several people."""
+    ids = set(user_ids)
+    if not ids or post.removed_at is not None:
+        return set()
+    members = set()
+    if post.group_id is not None:
+        members = set(
+            Membership.objects.filter(group_id=post.group_id, user_id__in=ids).values_list(
+                "user_id", flat=True
+            )
+        )
+    return {
+        person.pk
+        for person in User.objects.filter(pk__in=ids)
+        if _may_view(person, post, lambda person=person: person.pk in members)
+    }
 
 
 def visible_comments(user: User) -> QuerySet[Comment]:
@@ -102,7 +137,9 @@ class Cursor:
             raise InvalidCursorError(token) from exc
 
 
-def _before(cursor: Cursor | None, *, time_field: str = "created_at", id_field: str = "id") -> Q:
+def before_cursor(
+    cursor: Cursor | None, *, time_field: str = "created_at", id_field: str = "id"
+) -> Q:
     """Rows strictly after the cursor in (created_at DESC, id DESC) order. The redundant
     `created_at <= t` lets PostgreSQL start the index scan at the cursor."""
     if cursor is None:
@@ -171,7 +208,7 @@ def _mark_liked(user: User, posts: Iterable[Post]) -> None:
 
 def _newest(qs: QuerySet[Post], cursor: Cursor | None, limit: int) -> list[tuple[int, datetime]]:
     return list(
-        qs.filter(_before(cursor))
+        qs.filter(before_cursor(cursor))
         .order_by("-created_at", "-id")
         .values_list("id", "created_at")[: limit + 1]
     )
@@ -218,7 +255,7 @@ def posts_tagged(
     """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index."""
     candidates = list(
         TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(user))
-        .filter(_before(cursor, id_field="content_object_id"))
+        .filter(before_cursor(cursor, id_field="content_object_id"))
         .order_by("-created_at", "-content_object_id")
         .values_list("content_object_id", "created_at")[: limit + 1]
     )
@@ -301,11 +338,20 @@ def _id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(pk) for pk in ids) + "}"
 
 
+# A person or hashtag set to "muted" in the person's notification settings stays followed
+# but feeds nothing; a group's mute is on the membership.
 _SOURCES_SQL = """
-SELECT 'person', followee_id, NULL, false FROM people_follow WHERE follower_id = %(user)s
+SELECT 'person', f.followee_id, NULL, c.level IS NOT NULL
+FROM people_follow AS f LEFT JOIN digests_sourcechoice AS c
+    ON c.user_id = f.follower_id AND c.kind = 'person' AND c.object_id = f.followee_id
+    AND c.level = 'muted'
+WHERE f.follower_id = %(user)s
 UNION ALL
-SELECT 'tag', f.hashtag_id, h.name, false
+SELECT 'tag', f.hashtag_id, h.name, c.level IS NOT NULL
 FROM hashtags_hashtagfollow AS f JOIN hashtags_hashtag AS h ON h.id = f.hashtag_id
+LEFT JOIN digests_sourcechoice AS c
+    ON c.user_id = f.user_id AND c.kind = 'hashtag' AND c.object_id = f.hashtag_id
+    AND c.level = 'muted'
 WHERE f.user_id = %(user)s
 UNION ALL
 SELECT 'group', m.group_id, g.name, m.muted
@@ -332,9 +378,11 @@ class FeedSources:
             cur.execute(_SOURCES_SQL, {"user": user.pk})
             for kind, pk, name, is_muted in cur.fetchall():
                 if kind == "person":
-                    people.add(pk)
+                    if not is_muted:
+                        people.add(pk)
                 elif kind == "tag":
-                    tags[pk] = name
+                    if not is_muted:
+                        tags[pk] = name
                 else:
                     member.add(pk)
                     if is_muted:

@@ -38,6 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     title = factory.Faker("job")
     password = factory.django.Password(PASSWORD)
+    # Seen just now, so requests in tests do not spend a query recording the visit; digest
+    # tests set it where the moment matters.
+    last_seen_at = factory.LazyFunction(timezone.now)
 
 
 class FollowFactory(factory.django.DjangoModelFactory):

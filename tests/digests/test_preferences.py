@@ -49,18 +49,18 @@ def test_guests_get_digests_only_when_the_site_says_so(member):
 
 
 def test_source_levels_fill_in_defaults_per_kind(member):
-    preferences.set_source_level(user=member, kind=SourceKind.GROUP, object_id=7, level=Level.MUTED)
-    _site(include_groups=True)
-    assert preferences.source_levels(member, SourceKind.GROUP, [7, 8]) == {
+    preferences.set_source_level(user=member, kind=SourceKind.HASHTAG, object_id=7, level=Level.MUTED)
+    _site(include_hashtags=True)
+    assert preferences.source_levels(member, SourceKind.HASHTAG, [7, 8]) == {
         7: Level.MUTED,
         8: Level.DIGEST,
     }
-    _site(include_groups=False)
-    assert preferences.source_levels(member, SourceKind.GROUP, [7, 8]) == {
+    _site(include_hashtags=False)
+    assert preferences.source_levels(member, SourceKind.HASHTAG, [7, 8]) == {
         7: Level.MUTED,
         8: Level.FEED,
     }
-    preferences.set_source_level(user=member, kind=SourceKind.GROUP, object_id=7, level="")
+    preferences.set_source_level(user=member, kind=SourceKind.HASHTAG, object_id=7, level="")
     assert not SourceChoice.objects.exists()
 
 

@@ -282,7 +282,7 @@ class World:
             "home": reverse("home"),
             "all": reverse("all"),
             "search": reverse("search") + f"?q={SHARED_TAG}",
-            "inbox": reverse("inbox"),
+            "inbox": reverse("digests:inbox"),
             "invitations": reverse("groups:invitations"),
             "groups_dir": reverse("groups:directory"),
             "tags_dir": reverse("hashtags:directory"),

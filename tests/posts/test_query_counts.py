@@ -179,11 +179,11 @@ def test_home_view_runs_a_bounded_number_of_queries(
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 followed people, hashtags and groups, 4 candidate ids,
     # 5 posts with authors and groups, 6 images, 7 hashtags, 8 my likes, 9 my groups (list
-    # and composer), 10 my invitations
+    # and composer), 10 my invitations, 11 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=10,
+        n_queries=11,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -195,11 +195,11 @@ def test_all_stream_view_runs_a_bounded_number_of_queries(
 ):
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 candidate ids, 4 posts with authors, 5 images,
-    # 6 hashtags, 7 my likes, 8 the composer's groups
+    # 6 hashtags, 7 my likes, 8 the composer's groups, 9 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("all"),
-        n_queries=8,
+        n_queries=9,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -212,11 +212,11 @@ def test_hashtag_page_runs_a_bounded_number_of_queries(
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 the hashtag, 4 whether I may see a post carrying it,
     # 5 candidate ids from the tag's index, 6 posts with authors, 7 images, 8 hashtags,
-    # 9 my likes, 10 whether I follow the tag
+    # 9 my likes, 10 whether I follow the tag, 11 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("hashtags:detail", args=["topic"]),
-        n_queries=10,
+        n_queries=11,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -229,11 +229,12 @@ def test_profile_view_runs_a_bounded_number_of_queries(
     _grow(feed_world, 8)  # authors alternate: Carl has 1 + 4 posts
     # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors,
     # 6 images, 7 hashtags, 8 my likes, 9 following count, 10 followers count,
-    # 11 whether I follow them, 12 skills, 13 following preview, 14 followers preview
+    # 11 whether I follow them, 12 skills, 13 following preview, 14 followers preview,
+    # 15 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("people:profile", args=[colleague.username]),
-        n_queries=14,
+        n_queries=15,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,

@@ -171,7 +171,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_from_every_page_and_sees_no_post(
         reverse("people:following", args=[author.username]),
         reverse("people:avatar", args=[author.username]),
         reverse("people:edit_profile"),
-        reverse("inbox"),
+        reverse("digests:inbox"),
     ]
 
     for url in pages:

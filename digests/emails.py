@@ -1,0 +1,100 @@
+"""Digest emails: rendering, the signed unsubscribe link, and the "view in browser" page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from digests.building import Digest, DigestItem, DigestSection
+from digests.models import DigestRun, Frequency
+from people.models import User
+from posts.selectors import visible_posts, with_post_details
+
+UNSUBSCRIBE_SALT = "digests.unsubscribe"
+
+
+def unsubscribe_token(user: User) -> str:
+    """A token naming the person, signed with SECRET_KEY: anyone holding the email can turn
+    that person's digests off (the whole point of the link) and do nothing else."""
+    return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def person_from_unsubscribe_token(token: str) -> User | None:
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    return User.objects.filter(pk=data["u"], is_active=True).first()
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _subject(digest: Digest, frequency: str) -> str:
+    count = digest.post_count + digest.more_count
+    titles = ", ".join(section.title for section in digest.sections[:2])
+    if frequency == Frequency.WEEKLY:
+        what = ngettext("%(n)d new post this week", "%(n)d new posts this week", count)
+    else:
+        what = ngettext("%(n)d new post today", "%(n)d new posts today", count)
+    return f"{what % {'n': count}}: {titles}"[:200]
+
+
+def render_digest(run: DigestRun, digest: Digest) -> EmailMultiAlternatives:
+    unsubscribe_url = absolute(reverse("digests:unsubscribe", args=[unsubscribe_token(run.user)]))
+    context = {
+        "person": run.user,
+        "digest": digest,
+        "weekly": run.frequency == Frequency.WEEKLY,
+        "site_url": settings.SITE_URL,
+        "feed_url": absolute(reverse("home")),
+        "browser_url": absolute(reverse("digests:digest", args=[run.pk])),
+        "settings_url": absolute(reverse("digests:settings")),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    message = EmailMultiAlternatives(
+        subject=_subject(digest, run.frequency),
+        body=render_to_string("digests/email/digest.txt", context),
+        to=[run.user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+            "X-ESN-Digest": str(run.pk),
+        },
+    )
+    message.attach_alternative(render_to_string("digests/email/digest.html", context), "text/html")
+    return message
+
+
+def send_digest(run: DigestRun, digest: Digest, *, connection=None) -> None:
+    message = render_digest(run, digest)
+    message.connection = connection
+    message.send()
+
+
+def digest_for_browser(user: User, run_id: int) -> Digest | None:
+    """A sent digest for its own recipient, with the posts they may still see now."""
+    if not user.is_authenticated:
+        return None
+    run = DigestRun.objects.filter(pk=run_id, user=user, status=DigestRun.Status.SENT).first()
+    if run is None:
+        return None
+    posts = {p.pk: p for p in with_post_details(visible_posts(user).filter(pk__in=run.post_ids))}
+    items = [DigestItem(posts[pk], []) for pk in run.post_ids if pk in posts]
+    section = DigestSection(_("Posts in this digest"), reverse("home"), items)
+    return Digest(
+        user=user,
+        since=run.since,
+        until=run.until,
+        sections=[section] if items else [],
+        more_count=run.more_count,
+    )

@@ -1,0 +1,314 @@
+"""Planning and sending digests (ARCHITECTURE.md rule 4).
+
+The beat schedule runs `plan` every few minutes. It finds, in batches, the people whose
+digest is due in their own calendar (daily: the send hour has passed today; weekly: the send
+weekday and hour have passed this ISO week), writes one DigestRun per person and period
+(unique), and enqueues chunks of run ids. A chunk claims its runs in the database before it
+builds or sends anything, so:
+
+- a task delivered twice, retried, or planned by a second beat process finds the runs
+  already claimed or sent and does nothing;
+- a worker killed mid-chunk leaves its unfinished runs "sending"; once the lease has passed,
+  the next planner run enqueues them again and another chunk takes them over;
+- if the broker is down, runs stay planned and not enqueued, and the next planner run enqueues
+  them. Nothing in a user's request ever waits on the broker.
+
+Each sent digest is marked in the ledger right after its email leaves: batching those marks
+would, after a crash, mail everyone in the batch a second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from digests import emails
+from digests.building import PERIOD_LENGTH, build_digests
+from digests.models import DigestRun, Frequency, SiteSettings
+from people.models import User
+
+log = logging.getLogger(__name__)
+Status = DigestRun.Status
+
+# pg_try_advisory_xact_lock key: "digests planner". Two planners at once cannot both plan.
+PLANNER_LOCK = 0x64_69_67_65_73_74
+PLAN_BATCH = 1000
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def due_period(frequency: str, local: datetime, site: SiteSettings) -> str | None:
+    """The period whose digest is due at local time `local`, or None if none is due yet."""
+    if frequency == Frequency.DAILY:
+        return local.date().isoformat() if local.hour >= site.send_hour else None
+    if frequency == Frequency.WEEKLY:
+        year, week, weekday = local.isocalendar()
+        if (weekday - 1, local.hour) >= (site.send_weekday, site.send_hour):
+            return f"{year}-W{week:02d}"
+        return None
+    return None
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS)
+
+
+@dataclass
+class PlanResult:
+    locked_out: bool = False
+    planned: int = 0
+    enqueued: int = 0
+    chunks: int = 0
+    enqueue_failed: bool = False
+
+
+def _eligible_people(site: SiteSettings):
+    people = User.objects.filter(is_active=True)
+    if not site.guests_get_digests:
+        people = people.filter(is_guest=False)
+    return people.values_list(
+        "pk", "is_guest", "guest_expires_on", "digest_choice__frequency", "digest_choice__time_zone"
+    ).order_by("pk")
+
+
+def _plan_runs(now: datetime, site: SiteSettings, only_user_ids=None) -> int:
+    """Write a planned run for everyone whose digest is due and not yet planned."""
+    planned = 0
+    last_pk = 0
+    today = timezone.localdate(now)
+    while True:
+        people = _eligible_people(site).filter(pk__gt=last_pk)
+        if only_user_ids is not None:
+            people = people.filter(pk__in=only_user_ids)
+        batch = list(people[:PLAN_BATCH])
+        if not batch:
+            return planned
+        last_pk = batch[-1][0]
+        due = {}
+        for pk, is_guest, expires_on, chosen, zone in batch:
+            if is_guest and expires_on is not None and expires_on < today:
+                continue
+            frequency = chosen or site.digest_frequency
+            period = due_period(frequency, now.astimezone(_zone(zone or "")), site)
+            if period:
+                due[pk] = (period, frequency)
+        if not due:
+            continue
+        existing = set(
+            DigestRun.objects.filter(
+                user_id__in=list(due), period__in={p for p, _f in due.values()}
+            ).values_list("user_id", "period")
+        )
+        new = [
+            DigestRun(user_id=pk, period=period, frequency=frequency, planned_at=now)
+            for pk, (period, frequency) in due.items()
+            if (pk, period) not in existing
+        ]
+        DigestRun.objects.bulk_create(new, ignore_conflicts=True)
+        planned += len(new)
+
+
+def plan(*, now: datetime | None = None, only_user_ids=None, enqueue=None) -> PlanResult:
+    """Plan due digests and enqueue chunks. Safe to run any number of times, at once or in
+    a row: a second planner running at the same moment returns without doing anything."""
+    now = now or timezone.now()
+    site = SiteSettings.fresh()
+    result = PlanResult()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_xact_lock(%s)", [PLANNER_LOCK])
+            if not cur.fetchone()[0]:
+                result.locked_out = True
+                return result
+        result.planned = _plan_runs(now, site, only_user_ids)
+        stale = now - _lease()
+        waiting = DigestRun.objects.filter(
+            Q(status=Status.PLANNED, planned_at__gte=now)  # planned just now
+            | Q(status=Status.PLANNED, planned_at__lt=stale)  # enqueued once, never taken
+            | Q(status=Status.SENDING, claimed_at__lt=stale)  # taken by a worker that died
+        )
+        if only_user_ids is not None:
+            waiting = waiting.filter(user_id__in=only_user_ids)
+        run_ids = list(waiting.order_by("pk").values_list("pk", flat=True))
+    result.enqueued, result.chunks, result.enqueue_failed = _enqueue(run_ids, now, enqueue)
+    return result
+
+
+def _enqueue(run_ids: list[int], now: datetime, enqueue) -> tuple[int, int, bool]:
+    from digests import tasks
+
+    enqueue = enqueue or tasks.send_digest_chunk.delay
+    size = settings.DIGEST_CHUNK_SIZE
+    sent = chunks = 0
+    for start in range(0, len(run_ids), size):
+        chunk = run_ids[start : start + size]
+        try:
+            enqueue(chunk)
+        except Exception:
+            # Broker down: the runs stay planned with their old time and are enqueued again
+            # by the next planner run once it can reach the broker.
+            log.exception("could not enqueue %d digests; the next planner run retries", len(chunk))
+            DigestRun.objects.filter(pk__in=run_ids[start:], status=Status.PLANNED).update(
+                planned_at=now - _lease() - timedelta(seconds=1)
+            )
+            return sent, chunks, True
+        # Stamp the time they were handed to the broker: not enqueued again before the lease.
+        DigestRun.objects.filter(pk__in=chunk, status=Status.PLANNED).update(
+            planned_at=now - timedelta(microseconds=1)
+        )
+        sent += len(chunk)
+        chunks += 1
+    return sent, chunks, False
+
+
+_CLAIM_SQL = """
+UPDATE digests_digestrun
+SET status = 'sending', claimed_at = %(now)s, attempts = attempts + 1
+WHERE id = ANY(%(ids)s) AND (status = 'planned' OR status = 'sending' AND claimed_at < %(stale)s)
+RETURNING id
+"""
+
+
+@dataclass
+class ChunkResult:
+    claimed: int = 0
+    sent: int = 0
+    empty: int = 0
+    skipped: int = 0
+
+
+def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResult:
+    """Claim, build and send the digests of these runs. Runs already claimed by a living
+    worker, or finished, are left alone: calling this twice with the same ids sends nothing
+    the second time. A fixed number of queries to build the whole chunk, then one ledger
+    write per digest (see the module docstring)."""
+    now = now or timezone.now()
+    result = ChunkResult()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(_CLAIM_SQL, {"now": now, "ids": list(run_ids), "stale": now - _lease()})
+        claimed = [row[0] for row in cur.fetchall()]
+    result.claimed = len(claimed)
+    if not claimed:
+        return result
+    site = SiteSettings.fresh()
+    runs = list(
+        DigestRun.objects.filter(pk__in=claimed).select_related("user", "user__digest_choice")
+    )
+    still_due, skipped = [], []
+    for run in runs:
+        if _still_wanted(run, site):
+            still_due.append(run)
+        else:
+            skipped.append(run.pk)
+    if skipped:
+        DigestRun.objects.filter(pk__in=skipped).update(status=Status.SKIPPED, until=now)
+        result.skipped = len(skipped)
+    if not still_due:
+        return result
+    since = _since(still_due, now)
+    digests = build_digests(
+        [run.user for run in still_due],
+        since={run.user_id: since[run.pk] for run in still_due},
+        until=now,
+        site=site,
+    )
+    empty = [run.pk for run in still_due if run.user_id not in digests]
+    if empty:
+        DigestRun.objects.filter(pk__in=empty).update(status=Status.EMPTY, until=now)
+        result.empty = len(empty)
+    mail = get_connection()
+    with mail:
+        for run in still_due:
+            digest = digests.get(run.user_id)
+            if digest is None:
+                continue
+            emails.send_digest(run, digest, connection=mail)
+            DigestRun.objects.filter(pk=run.pk).update(
+                status=Status.SENT,
+                sent_at=timezone.now(),
+                since=digest.since,
+                until=digest.until,
+                post_ids=[p.pk for p in digest.posts],
+                more_count=digest.more_count,
+            )
+            result.sent += 1
+    return result
+
+
+def _still_wanted(run: DigestRun, site: SiteSettings) -> bool:
+    """Checked at send time, not at planning time: deactivated, expired or unsubscribed in
+    between means no digest."""
+    user = run.user
+    if not user.email or not user.can_use_site:
+        return False
+    if user.is_guest and not site.guests_get_digests:
+        return False
+    choice = getattr(user, "digest_choice", None)
+    frequency = (choice.frequency if choice else "") or site.digest_frequency
+    return frequency == run.frequency
+
+
+def _since(runs: list[DigestRun], now: datetime) -> dict[int, datetime]:
+    """Each run starts at the latest of: the end of the person's previous digest, their last
+    visit, and one period back."""
+    previous = dict(
+        DigestRun.objects.filter(
+            user_id__in=[r.user_id for r in runs], status__in=[Status.SENT, Status.EMPTY]
+        )
+        .values("user_id")
+        .annotate(last=Max("until"))
+        .values_list("user_id", "last")
+    )
+    since = {}
+    for run in runs:
+        floor = now - PERIOD_LENGTH[run.frequency]
+        candidates = [floor, previous.get(run.user_id), run.user.last_seen_at]
+        since[run.pk] = max(c for c in candidates if c is not None)
+    return since
+
+
+def send_now(*, user_ids=None, now: datetime | None = None) -> ChunkResult:
+    """`manage.py send_digests --now`: a digest for everyone (or the given people) right
+    away, whatever the hour, in the current synchronous process. Uses its own period key so
+    it never takes the place of the scheduled digest."""
+    now = now or timezone.now()
+    site = SiteSettings.fresh()
+    people = _eligible_people(site)
+    if user_ids is not None:
+        people = people.filter(pk__in=user_ids)
+    stamp = now.strftime("%Y%m%d%H%M")
+    runs = []
+    for pk, _guest, _expires, chosen, _zone_name in people:
+        frequency = chosen or site.digest_frequency
+        if frequency == Frequency.OFF:
+            continue
+        runs.append(
+            DigestRun(user_id=pk, period=f"now-{stamp}", frequency=frequency, planned_at=now)
+        )
+    DigestRun.objects.bulk_create(runs, ignore_conflicts=True)
+    ids = list(
+        DigestRun.objects.filter(period=f"now-{stamp}", status=Status.PLANNED).values_list(
+            "pk", flat=True
+        )
+    )
+    total = ChunkResult()
+    for start in range(0, len(ids), settings.DIGEST_CHUNK_SIZE):
+        part = send_chunk(ids[start : start + settings.DIGEST_CHUNK_SIZE], now=now)
+        total.claimed += part.claimed
+        total.sent += part.sent
+        total.empty += part.empty
+        total.skipped += part.skipped
+    return total

@@ -1,0 +1,29 @@
+"""Celery entry points for digests: thin wrappers over digests.planning, with ids only.
+
+Both are idempotent (the DigestRun ledger decides who is mailed) and acks_late: a message is
+acknowledged only after the work is done, so a worker lost mid-chunk leaves it to be
+delivered again, and the planner's lease sweep catches whatever is still unfinished."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from digests import planning
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def plan_digests() -> dict:
+    result = planning.plan()
+    return {"planned": result.planned, "enqueued": result.enqueued, "chunks": result.chunks}
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def send_digest_chunk(run_ids: list[int]) -> dict:
+    result = planning.send_chunk([int(pk) for pk in run_ids])
+    return {"claimed": result.claimed, "sent": result.sent, "empty": result.empty}

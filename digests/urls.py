@@ -1,0 +1,15 @@
+from django.urls import path
+
+from digests import settings_views, views
+
+app_name = "digests"
+
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.open_item, name="open"),
+    path("inbox/read-all/", views.read_all, name="read_all"),
+    path("settings/notifications/", settings_views.my_settings, name="settings"),
+    path("settings/notifications/source/", settings_views.set_level, name="set_level"),
+    path("digests/<int:pk>/", views.digest_in_browser, name="digest"),
+    path("digests/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]
