@@ -334,9 +334,7 @@ def _chunk_queries(people: list[User]) -> CaptureQueriesContext:
 
 
 @pytest.mark.parametrize("size", [4, 16])
-def test_building_a_chunk_takes_the_same_queries_for_any_number_of_people(
-    size, owner, settings
-):
+def test_building_a_chunk_takes_the_same_queries_for_any_number_of_people(size, owner, settings):
     settings.DIGEST_CHUNK_SIZE = 50
     group = make_group(owner, Group.Kind.OPEN)
     tag = Hashtag.objects.create(name="news", slug="news")
@@ -380,9 +378,7 @@ def test_email_has_text_and_html_bodies_and_one_click_unsubscribe_headers(member
     assert reverse("digests:digest", args=[run.pk]) in message.body
 
 
-def test_unsubscribe_link_shows_a_button_then_turns_digests_off_without_signing_in(
-    member, client
-):
+def test_unsubscribe_link_shows_a_button_then_turns_digests_off_without_signing_in(member, client):
     token = emails.unsubscribe_token(member)
     url = reverse("digests:unsubscribe", args=[token])
 

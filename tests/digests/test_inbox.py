@@ -116,9 +116,10 @@ def test_likes_are_one_row_updated_not_one_row_each(
         True,
     )
     client.force_login(member)
-    assert "Ed L</strong> and 4 others liked your post" in client.get(
-        reverse("digests:inbox")
-    ).content.decode()
+    assert (
+        "Ed L</strong> and 4 others liked your post"
+        in client.get(reverse("digests:inbox")).content.decode()
+    )
 
 
 def test_a_like_after_reading_brings_the_row_back_as_unread(

@@ -49,7 +49,9 @@ def test_guests_get_digests_only_when_the_site_says_so(member):
 
 
 def test_source_levels_fill_in_defaults_per_kind(member):
-    preferences.set_source_level(user=member, kind=SourceKind.HASHTAG, object_id=7, level=Level.MUTED)
+    preferences.set_source_level(
+        user=member, kind=SourceKind.HASHTAG, object_id=7, level=Level.MUTED
+    )
     _site(include_hashtags=True)
     assert preferences.source_levels(member, SourceKind.HASHTAG, [7, 8]) == {
         7: Level.MUTED,
