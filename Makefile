@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 EMBEDDED := $(BIN)/python -m esn.embedded exec --
 
-.PHONY: run test lint format check migrate shell seed bench e2e clean help
+.PHONY: run test lint format check migrate shell seed digests bench e2e clean help
 
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
@@ -48,6 +48,13 @@ migrate: $(STAMP)
 
 seed: $(STAMP)
 	$(EMBEDDED) $(BIN)/python manage.py seed_demo
+
+# Send digests by hand into var/mail/ (alongside or without `make run`):
+#   make digests                          everyone, now
+#   make digests ARGS="--now --user ana.jansen"
+digests: $(STAMP)
+	DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+		$(EMBEDDED) $(BIN)/python manage.py send_digests $(or $(ARGS),--now)
 
 shell: $(STAMP)
 	DEBUG=1 $(EMBEDDED) $(BIN)/python manage.py shell
