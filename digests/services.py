@@ -24,12 +24,11 @@ import logging
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from notifications.signals import notify
 
 from digests.models import InboxItem, Level, SourceChoice, SourceKind
 from groups.models import Invitation, JoinRequest, Membership, Report
-from people.models import User
+from people.models import Follow, User
 from posts.models import Comment, Post, Reaction
 from posts.selectors import who_can_view_post
 
@@ -97,6 +96,7 @@ def post_published(*, post_id: int, mentioned_user_ids: list[int]) -> None:
         verb="mentioned you",
         post=post,
         target=post,
+        timestamp=post.edited_at or post.created_at,
     )
 
 
@@ -122,11 +122,14 @@ def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None
         comment=comment,
         target=post,
         action_object=comment,
+        timestamp=comment.created_at,
     )
+    # Those who had commented before this comment (not those who come later).
     participants = set(
-        Comment.objects.filter(post=post, removed_at__isnull=True).values_list(
-            "author_id", flat=True
-        )
+        Comment.objects.filter(post=post, removed_at__isnull=True)
+        .filter(created_at__lte=comment.created_at)
+        .exclude(pk=comment.pk)
+        .values_list("author_id", flat=True)
     )
     told = {u.pk for u in mentioned}
     repliers = _audience(post, (participants | {post.author_id}) - told, comment.author_id)
@@ -141,6 +144,7 @@ def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None
             comment=comment,
             target=post,
             action_object=comment,
+            timestamp=comment.created_at,
         )
 
 
@@ -158,12 +162,12 @@ def post_liked(*, post_id: int, user_id: int) -> None:
         Reaction.objects.filter(post=post, kind=Reaction.Kind.LIKE)
         .exclude(user_id=post.author_id)
         .order_by("-created_at", "-id")
-        .values_list("user__first_name", "user__last_name", "user__username")[:2]
+        .values_list("user__first_name", "user__last_name", "user__username", "created_at")[:2]
     )
     if not likers:  # the like was taken back before we got here
         return
     count = Reaction.objects.filter(post=post).exclude(user_id=post.author_id).count()
-    names = [f"{first} {last}".strip() or username for first, last, username in likers]
+    names = [f"{first} {last}".strip() or username for first, last, username, _at in likers]
     key = f"reactions:{post.pk}"
     changes = {
         "actor_user": liker,
@@ -171,7 +175,7 @@ def post_liked(*, post_id: int, user_id: int) -> None:
         "count": count,
         "data": {"names": names},
         "unread": True,
-        "timestamp": timezone.now(),
+        "timestamp": likers[0][3],
     }
     for _attempt in range(2):
         with transaction.atomic():
@@ -190,6 +194,7 @@ def post_liked(*, post_id: int, user_id: int) -> None:
                         key=key,
                         count=count,
                         names=names,
+                        timestamp=likers[0][3],
                     )
                 return
             except IntegrityError:
@@ -203,11 +208,18 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
     followee = User.objects.filter(pk=followee_id, is_active=True).first()
     if follower is None or followee is None or follower_id == followee_id:
         return
+    followed_at = (
+        Follow.objects.filter(follower_id=follower_id, followee_id=followee_id)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if followed_at is None:  # unfollowed again before we got here
+        return
     if _silenced([followee_id], actor_id=follower_id, group_id=None):
         return
     key = f"follower:{follower_id}"
     if InboxItem.objects.filter(recipient=followee, key=key).update(
-        unread=True, timestamp=timezone.now()
+        unread=True, timestamp=followed_at
     ):
         return
     try:
@@ -217,6 +229,7 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
                 actor=follower,
                 kind=Kind.FOLLOWER,
                 verb="started following you",
+                timestamp=followed_at,
                 key=key,
             )
     except IntegrityError:
