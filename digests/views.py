@@ -61,9 +61,10 @@ def read_all(request):
     marked = services.mark_all_read(user=request.user)
     if request.htmx:
         page = selectors.inbox_page(request.user)
+        # The list, and the navigation's badge out of band: both now say "nothing unread".
         return render(
             request,
-            "digests/inbox.html#inbox",
+            "digests/read_all.html",
             {"page": page, "more_url": f"{reverse('digests:inbox')}?cursor={page.next_cursor}"},
         )
     if marked:

@@ -1,0 +1,97 @@
+"""The inbox and digests in a real browser: being mentioned, and leaving digests from an
+email."""
+
+from __future__ import annotations
+
+import email
+import re
+from datetime import timedelta
+from email import policy
+from pathlib import Path
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from digests import planning, preferences
+from digests.models import Frequency, SiteSettings
+from people.models import User
+from people.services import follow_person
+from tests.e2e.browser import PHONE, sign_in
+from tests.factories import UserFactory, make_post
+
+
+def test_get_mentioned_see_the_badge_and_open_the_inbox_row(page, new_page):
+    mia = UserFactory(username="mia.member", first_name="Mia", last_name="Member")
+    carl = UserFactory(username="carl.colleague", first_name="Carl", last_name="Colleague")
+    sign_in(page, mia)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Inbox", exact=True)).to_be_visible()  # no badge yet
+
+    # Carl mentions Mia from his home composer.
+    writer = new_page()
+    sign_in(writer, carl)
+    writer.get_by_label("What would you like to share?").fill(
+        "@mia.member could you review the onboarding deck?"
+    )
+    writer.get_by_role("button", name="Publish").click()
+    expect(writer.get_by_role("article", name="Carl Colleague")).to_be_visible()
+
+    # Mia's next page shows one unread item; the inbox row leads to the post.
+    page.reload()
+    inbox_link = nav.get_by_role("link", name=re.compile(r"^Inbox 1 unread$"))
+    expect(inbox_link).to_be_visible()
+    inbox_link.click()
+    row = page.get_by_role("listitem").filter(has_text="Carl Colleague mentioned you in a post")
+    expect(row).to_contain_text("could you review the onboarding deck?")
+    row.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"/posts/\d+/$"))
+    expect(page.get_by_text("could you review the onboarding deck?")).to_be_visible()
+    # Opened means read: the badge is gone.
+    expect(nav.get_by_role("link", name="Inbox", exact=True)).to_be_visible()
+
+
+def test_the_inbox_on_a_phone(new_page, browser_errors):
+    mia = UserFactory(username="mia.member", first_name="Mia", last_name="Member")
+    for n in range(3):
+        make_post(UserFactory(first_name=f"Writer{n}"), f"@mia.member note number {n}")
+    phone = new_page(PHONE)
+    sign_in(phone, mia)
+    phone.get_by_role("link", name=re.compile(r"^Inbox 3 unread$")).click()
+    expect(phone.locator(".inbox-row")).to_have_count(3)
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    phone.get_by_role("button", name="Mark all as read").click()
+    expect(phone.locator(".inbox-row.is-unread")).to_have_count(0)
+    expect(phone.get_by_role("link", name="Inbox", exact=True)).to_be_visible()
+
+
+def test_follow_the_unsubscribe_link_from_a_digest_email(page, live_server, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.SITE_URL = live_server.url
+    site = SiteSettings.current()
+    site.digest_frequency, site.send_hour = Frequency.DAILY, 0
+    site.save()
+    mia = UserFactory(username="mia.member", first_name="Mia", last_name="Member")
+    carl = UserFactory(username="carl.colleague", first_name="Carl", last_name="Colleague")
+    follow_person(follower=mia, followee=carl)
+    User.objects.filter(pk=mia.pk).update(last_seen_at=timezone.now() - timedelta(days=3))
+    make_post(carl, "Standing desks arrive on Thursday")
+    now = timezone.now()
+    planning.plan(now=now, enqueue=lambda chunk: planning.send_chunk(chunk, now=now))
+
+    # The digest, as a mail client would read it from the file backend's output.
+    [mail_file] = list(Path(settings.EMAIL_FILE_PATH).iterdir())
+    message = email.message_from_string(mail_file.read_text(), policy=policy.default)
+    assert message["To"] == mia.email
+    assert "Standing desks arrive on Thursday" in message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    link = re.search(r'href="([^"]+/digests/unsubscribe/[^"]+)"', html).group(1)
+    assert message["List-Unsubscribe"].strip() == f"<{link}>"
+
+    # Following the link needs no sign-in; one button, and digests are off.
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Unsubscribe from digests?")).to_be_visible()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+    expect(page.get_by_text(f"No more digests will be sent to {mia.email}")).to_be_visible()
+    assert preferences.effective_frequency(mia) == Frequency.OFF
