@@ -9,6 +9,9 @@ One table of expected results drives it all:
 - per read path, every object carries a unique marker string (`zz...zz`) that must not appear
   anywhere in the HTML the viewer gets, and the markers the viewer may see do appear where
   they belong (so the test cannot pass on empty pages);
+- the inbox holds a row about every object for every viewer (as if each had been mentioned
+  when they still had access) and shows only those whose subject is visible now; a digest
+  email built for each viewer holds no hidden marker either;
 - counts (hashtag totals, comment counts, group member counts, posts per page) only ever
   count what the viewer may see: a secret group's existence must not follow from a number.
 
@@ -22,13 +25,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from digests.building import build_digests
+from digests.emails import render_digest
+from digests.models import DigestRun, InboxItem, SiteSettings
 from groups import moderation
 from groups import services as group_services
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
@@ -414,6 +423,24 @@ def _build_world(media_root: str) -> World:
             follow_person(follower=user, followee=author)
             follow_hashtag(user=user, hashtag=shared)
 
+    # Everyone signed in was once mentioned in every post and comment (as if they had seen it
+    # then): the inbox must show each row only while its subject is visible now.
+    InboxItem.objects.bulk_create(
+        InboxItem(
+            recipient=user,
+            actor_user=author,
+            actor_content_type=ContentType.objects.get_for_model(User),
+            actor_object_id=str(author.pk),
+            verb="mentioned you",
+            kind=InboxItem.Kind.MENTION,
+            post=posts.get(name) or posts[POST_OF[name]],
+            comment=comments.get(name),
+        )
+        for user in users.values()
+        if user.is_authenticated
+        for name in CONTENT
+    )
+
     groups = {kind: Group.objects.get(pk=g.pk) for kind, g in groups.items()}
     counts = [g.member_count for g in groups.values()]
     assert len(set(counts)) == len(counts), counts
@@ -519,6 +546,12 @@ def test_read_path(world, viewer, path):
         # The page holds these posts and nothing else: a count of what may be seen.
         assert html.count('<article class="card post') == len(listed), path
     kind, _sep, arg = path.partition(":")
+    if kind == "inbox":
+        # A row for every object; those the viewer may see are there, with their text.
+        shown = [c for c in CONTENT if EXPECTED[(viewer, c)]]
+        missing = [c for c in shown if marker(c) not in html]
+        assert not missing, f"{viewer}'s inbox should show {missing}"
+        assert html.count('class="inbox-row') == len(shown)
     if kind == "detail" and listed:
         shown = [c for c in COMMENTS if POST_OF[c] == arg and EXPECTED[(viewer, c)]]
         missing = [c for c in shown if marker(c) not in html]
@@ -532,7 +565,29 @@ def test_read_path(world, viewer, path):
                 assert marker(f"{group}group") in html, f"{viewer} should find {group}"
 
 
-# --- 3. counts go through the policy -------------------------------------------------------
+# --- 3. digest emails: built through the policy at send time ------------------------------
+
+
+@pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
+def test_digest_email_holds_only_what_the_viewer_may_see(world, viewer):
+    user = User.objects.get(pk=world.users[viewer].pk)
+    site = SiteSettings.current()
+    long_ago = timezone.now() - timedelta(days=7)
+    digests = build_digests([user], since={user.pk: long_ago}, until=timezone.now(), site=site)
+    visible = visible_posts_of(viewer)
+    if not visible:
+        assert digests == {}, "nothing visible must mean no digest at all"
+        return
+    run = DigestRun(pk=1, user=user, period="matrix", frequency="daily")
+    message = render_digest(run, digests[user.pk])
+    text = (message.subject + message.body + message.alternatives[0][0]).lower()
+    leaked = sorted(s for s in world.forbidden(viewer) if s in text)
+    assert not leaked, f"{viewer}'s digest holds {leaked}"
+    missing = [p for p in visible if marker(p) not in text]
+    assert not missing, f"{viewer}'s digest should hold {missing}"
+
+
+# --- 4. counts go through the policy -------------------------------------------------------
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
@@ -572,7 +627,7 @@ def test_group_member_counts_only_for_known_groups(world, viewer):
     assert {name: int(n) for name, n in cards} == expected
 
 
-# --- 4. the world is what the table says it is ---------------------------------------------
+# --- 5. the world is what the table says it is ---------------------------------------------
 
 
 def test_the_world_matches_the_viewer_descriptions(world):
