@@ -57,6 +57,19 @@ def open_item(request, pk: int):
 
 
 @require_POST
+def mark_read(request, pk: int):
+    """Mark one row read without opening it."""
+    item = selectors.visible_item(request.user, pk)
+    if item is None:
+        raise Http404
+    services.mark_read(user=request.user, item_id=item.pk)
+    item.unread = False
+    if request.htmx:
+        return render(request, "digests/mark_read.html", {"item": item})
+    return redirect("digests:inbox")
+
+
+@require_POST
 def read_all(request):
     marked = services.mark_all_read(user=request.user)
     if request.htmx:

@@ -319,3 +319,23 @@ def test_load_more_pages_by_keyset(member, colleague, client, django_capture_on_
     ).content.decode()
     assert more.count('class="inbox-row') == 5 and "<html" not in more
     assert client.get(reverse("digests:inbox"), {"cursor": "garbage"}).status_code == 400
+
+
+def test_mark_one_row_read_without_opening_it(
+    member, colleague, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.create_post(author=colleague, body="@mia.member first")
+        post_services.create_post(author=colleague, body="@mia.member second")
+    first, second = rows(member)[::-1]
+    client.force_login(member)
+
+    swapped = client.post(
+        reverse("digests:mark_read", args=[first.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert f'id="inbox-{first.pk}"' in swapped and "is-unread" not in swapped
+    assert 'hx-swap-oob="true"' in swapped and 'id="inbox-unread">1<' in swapped
+    assert selectors.unread_count(member) == 1
+    plain = client.post(reverse("digests:mark_read", args=[second.pk]))
+    assert plain.status_code == 302 and selectors.unread_count(member) == 0
