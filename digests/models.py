@@ -70,7 +70,9 @@ class SiteSettings(models.Model):
     include_hashtags = models.BooleanField(_("include followed hashtags"), default=True)
     include_people = models.BooleanField(_("include followed people"), default=True)
     include_unanswered = models.BooleanField(
-        _("include unanswered questions in my groups"), default=True
+        _("include unanswered questions in my groups"),
+        default=True,
+        help_text=_("Takes effect when posts can be marked as questions (coming next)."),
     )
     max_items = models.PositiveSmallIntegerField(
         _("at most this many items per digest"),
