@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -69,6 +71,9 @@ def render_digest(run: DigestRun, digest: Digest) -> EmailMultiAlternatives:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
             "X-ESN-Digest": str(run.pk),
+            # The same for every attempt at this digest: in the rare case one is mailed twice
+            # (a worker lost between sending and marking it sent), mail systems can tell.
+            "Message-ID": f"<digest-{run.pk}-{run.period}@{urlsplit(settings.SITE_URL).hostname}>",
         },
     )
     message.attach_alternative(render_to_string("digests/email/digest.html", context), "text/html")

@@ -223,6 +223,7 @@ class DigestRun(models.Model):
         SENT = "sent", _("Sent")
         EMPTY = "empty", _("Nothing new: not sent")
         SKIPPED = "skipped", _("No longer due: not sent")
+        FAILED = "failed", _("Refused by the mail server, or failed too often")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_runs"
@@ -244,6 +245,7 @@ class DigestRun(models.Model):
     post_ids = models.JSONField(default=list, blank=True)
     more_count = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [

@@ -20,6 +20,7 @@ would, after a crash, mail everyone in the batch a second time.
 from __future__ import annotations
 
 import logging
+import smtplib
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,8 @@ Status = DigestRun.Status
 # pg_try_advisory_xact_lock key: "digests planner". Two planners at once cannot both plan.
 PLANNER_LOCK = 0x64_69_67_65_73_74
 PLAN_BATCH = 1000
+MAX_ATTEMPTS = 5
+_ONE_SECOND = timedelta(seconds=1)
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
@@ -188,6 +191,7 @@ class ChunkResult:
     sent: int = 0
     empty: int = 0
     skipped: int = 0
+    failed: int = 0
 
 
 def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResult:
@@ -205,14 +209,24 @@ def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResul
         return result
     site = SiteSettings.fresh()
     runs = list(
-        DigestRun.objects.filter(pk__in=claimed).select_related("user", "user__digest_choice")
+        DigestRun.objects.filter(pk__in=claimed)
+        .select_related("user", "user__digest_choice")
+        .order_by("pk")
     )
-    still_due, skipped = [], []
+    still_due, skipped, worn_out = [], [], []
     for run in runs:
-        if _still_wanted(run, site):
+        if run.attempts > MAX_ATTEMPTS:
+            worn_out.append(run.pk)
+        elif _still_wanted(run, site):
             still_due.append(run)
         else:
             skipped.append(run.pk)
+    if worn_out:
+        # Taken and lost this many times: something about this digest kills workers.
+        DigestRun.objects.filter(pk__in=worn_out).update(
+            status=Status.FAILED, error=f"gave up after {MAX_ATTEMPTS} attempts", until=now
+        )
+        result.failed += len(worn_out)
     if skipped:
         DigestRun.objects.filter(pk__in=skipped).update(status=Status.SKIPPED, until=now)
         result.skipped = len(skipped)
@@ -229,23 +243,52 @@ def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResul
     if empty:
         DigestRun.objects.filter(pk__in=empty).update(status=Status.EMPTY, until=now)
         result.empty = len(empty)
-    mail = get_connection()
-    with mail:
-        for run in still_due:
-            digest = digests.get(run.user_id)
-            if digest is None:
-                continue
-            emails.send_digest(run, digest, connection=mail)
-            DigestRun.objects.filter(pk=run.pk).update(
-                status=Status.SENT,
-                sent_at=timezone.now(),
-                since=digest.since,
-                until=digest.until,
-                post_ids=[p.pk for p in digest.posts],
-                more_count=digest.more_count,
-            )
-            result.sent += 1
+    _mail(still_due, digests, result)
     return result
+
+
+# Errors about one message or one recipient: that digest is marked failed, the others go on.
+_ONE_MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
+
+
+def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
+    """Send each digest and mark it in the ledger right after it left. A refused recipient
+    fails that digest only; a broken connection hands the unsent runs back to the planner
+    (planned, and overdue so the very next planner run or task retry takes them) and lets the
+    task's retry deal with the error."""
+    waiting = [run for run in runs if run.user_id in digests]
+    try:
+        with get_connection() as mail:
+            while waiting:
+                run = waiting[0]
+                digest = digests[run.user_id]
+                try:
+                    emails.send_digest(run, digest, connection=mail)
+                except _ONE_MESSAGE_ERRORS as exc:
+                    log.warning("digest %s for user %s refused: %s", run.pk, run.user_id, exc)
+                    DigestRun.objects.filter(pk=run.pk).update(
+                        status=Status.FAILED, error=str(exc)[:300], until=digest.until
+                    )
+                    result.failed += 1
+                    waiting.pop(0)
+                    continue
+                DigestRun.objects.filter(pk=run.pk).update(
+                    status=Status.SENT,
+                    sent_at=timezone.now(),
+                    since=digest.since,
+                    until=digest.until,
+                    post_ids=[p.pk for p in digest.posts],
+                    more_count=digest.more_count,
+                    error="",
+                )
+                result.sent += 1
+                waiting.pop(0)
+    except Exception:
+        if waiting:
+            DigestRun.objects.filter(
+                pk__in=[run.pk for run in waiting], status=Status.SENDING
+            ).update(status=Status.PLANNED, planned_at=timezone.now() - _lease() - _ONE_SECOND)
+        raise
 
 
 def _still_wanted(run: DigestRun, site: SiteSettings) -> bool:
@@ -311,4 +354,5 @@ def send_now(*, user_ids=None, now: datetime | None = None) -> ChunkResult:
         total.sent += part.sent
         total.empty += part.empty
         total.skipped += part.skipped
+        total.failed += part.failed
     return total

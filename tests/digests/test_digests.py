@@ -460,3 +460,92 @@ def test_requests_never_touch_the_broker(member, colleague, client, monkeypatch)
     client.post(reverse("posts:like", args=[post.pk]))
     assert client.get(reverse("digests:inbox")).status_code == 200
     assert post.comments.count() == 1
+
+
+class RefusingBackend:
+    """A mail connection that refuses one address, or drops after `drop_after` messages."""
+
+    refuse: str = ""
+    drop_after: int | None = None
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send_messages(self, messages):
+        import smtplib
+
+        for message in messages:
+            if message.to == [self.refuse]:
+                raise smtplib.SMTPRecipientsRefused({self.refuse: (550, b"no such user")})
+            if self.drop_after is not None and len(type(self).sent) >= self.drop_after:
+                raise smtplib.SMTPServerDisconnected("connection lost")
+            type(self).sent.append(message.to[0])
+        return len(messages)
+
+
+@pytest.fixture
+def refusing_mail(monkeypatch):
+    RefusingBackend.sent = []
+    RefusingBackend.refuse = ""
+    RefusingBackend.drop_after = None
+    monkeypatch.setattr(planning, "get_connection", lambda: RefusingBackend())
+    return RefusingBackend
+
+
+def _readers(author: User, n: int) -> list[User]:
+    readers = [UserFactory(username=f"reader{i}") for i in range(n)]
+    for reader in readers:
+        follow_person(follower=reader, followee=author)
+    preferences.set_frequency(user=author, frequency=Frequency.OFF)
+    seen_long_ago(*readers)
+    post_services.create_post(author=author, body="news for everyone")
+    return readers
+
+
+def test_a_refused_address_fails_that_digest_only(owner, refusing_mail):
+    first, bad, last = _readers(owner, 3)
+    refusing_mail.refuse = bad.email
+
+    run_digests()
+
+    assert refusing_mail.sent == [first.email, last.email]
+    status = dict(DigestRun.objects.values_list("user__username", "status"))
+    assert status == {first.username: "sent", bad.username: "failed", last.username: "sent"}
+    assert "no such user" in DigestRun.objects.get(user=bad).error
+
+
+def test_a_dropped_connection_hands_the_unsent_back_and_the_retry_sends_them(owner, refusing_mail):
+    readers = _readers(owner, 4)
+    refusing_mail.drop_after = 1
+    queued = []
+    planning.plan(enqueue=queued.append)
+
+    with pytest.raises(OSError, match="connection lost"):
+        planning.send_chunk(queued[0])
+    assert DigestRun.objects.filter(status="sent").count() == 1
+    assert DigestRun.objects.filter(status="planned").count() == 3  # not stuck in "sending"
+
+    refusing_mail.drop_after = None
+    planning.send_chunk(queued[0])  # what Celery's retry of the same task does
+    assert sorted(refusing_mail.sent) == sorted(r.email for r in readers)
+
+
+def test_a_digest_that_keeps_killing_workers_is_given_up(member, colleague):
+    follow_person(follower=member, followee=colleague)
+    seen_long_ago(member)
+    post_services.create_post(author=colleague, body="hello")
+    queued = []
+    planning.plan(enqueue=queued.append)
+    DigestRun.objects.filter(user=member).update(attempts=planning.MAX_ATTEMPTS)
+
+    result = planning.send_chunk(queued[0])
+
+    assert result.failed == 1 and mail.outbox == []
+    assert DigestRun.objects.get(user=member).status == "failed"
