@@ -4,16 +4,19 @@ they did not. Read here, written here."""
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from digests.models import DigestChoice, Frequency, Level, SiteSettings, SourceChoice, SourceKind
 from groups import services as group_services
 from groups.models import Membership
-from people.models import User
+from hashtags.models import HashtagFollow
+from people.models import Follow, User
 
 
 def effective_frequency(user: User, site: SiteSettings | None = None) -> str:
@@ -104,3 +107,74 @@ def people_on_the_default() -> QuerySet[User]:
     """Active people whose digest frequency is the site default (they never chose one)."""
     chose = DigestChoice.objects.exclude(frequency="").values("user_id")
     return User.objects.filter(is_active=True).exclude(pk__in=chose)
+
+
+@dataclass
+class SourceRow:
+    """One followed source on the settings page: what it is, its level, and whether that
+    level is the site default (no choice of the person's own)."""
+
+    kind: str
+    object_id: int
+    name: str
+    url: str
+    level: str
+    is_default: bool
+    default_label: str = ""
+
+
+@dataclass
+class MySources:
+    groups: list[SourceRow]
+    hashtags: list[SourceRow]
+    people: list[SourceRow]
+
+
+def my_sources(user: User, site: SiteSettings | None = None) -> MySources:
+    """Everything the person follows, with its level, in four queries however much it is."""
+    site = site or SiteSettings.current()
+    chosen = {
+        (kind, object_id): level
+        for kind, object_id, level in SourceChoice.objects.filter(user=user).values_list(
+            "kind", "object_id", "level"
+        )
+    }
+
+    def row(kind: str, pk: int, name: str, url: str, muted: bool = False) -> SourceRow:
+        default = site.default_level(kind)
+        label = str(Level(default).label)
+        if muted:
+            return SourceRow(kind, pk, name, url, Level.MUTED, False, label)
+        level = chosen.get((kind, pk))
+        return SourceRow(kind, pk, name, url, level or default, level is None, label)
+
+    groups = [
+        row(SourceKind.GROUP, m.group_id, m.group.name, m.group.get_absolute_url(), m.muted)
+        for m in Membership.objects.filter(user=user)
+        .select_related("group")
+        .order_by(Lower("group__name"))
+    ]
+    hashtags = [
+        row(SourceKind.HASHTAG, f.hashtag_id, f"#{f.hashtag.name}", f.hashtag.get_absolute_url())
+        for f in HashtagFollow.objects.filter(user=user)
+        .select_related("hashtag")
+        .order_by(Lower("hashtag__name"))
+    ]
+    people = [
+        row(
+            SourceKind.PERSON, f.followee_id, f.followee.display_name, f.followee.get_absolute_url()
+        )
+        for f in Follow.objects.filter(follower=user, followee__is_active=True)
+        .select_related("followee")
+        .order_by(Lower("followee__first_name"), Lower("followee__last_name"))
+    ]
+    return MySources(groups, hashtags, people)
+
+
+def source_row(user: User, kind: str, object_id: int) -> SourceRow | None:
+    """One of the person's own sources, or None if they do not follow / belong to it."""
+    sources = my_sources(user)
+    rows = {SourceKind.GROUP: sources.groups, SourceKind.HASHTAG: sources.hashtags}.get(
+        kind, sources.people
+    )
+    return next((r for r in rows if r.object_id == object_id and r.kind == kind), None)

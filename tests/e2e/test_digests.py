@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from digests import planning, preferences
 from digests.models import Frequency, SiteSettings
+from groups import services as group_services
+from groups.models import Group
 from people.models import User
 from people.services import follow_person
 from tests.e2e.browser import PHONE, sign_in
@@ -95,3 +97,38 @@ def test_follow_the_unsubscribe_link_from_a_digest_email(page, live_server, sett
     expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     expect(page.get_by_text(f"No more digests will be sent to {mia.email}")).to_be_visible()
     assert preferences.effective_frequency(mia) == Frequency.OFF
+
+
+def test_change_my_digest_to_weekly_and_mute_a_group(page):
+    site = SiteSettings.current()
+    site.digest_frequency = Frequency.DAILY
+    site.save()
+    owner = UserFactory(username="olivia.owner", first_name="Olivia", last_name="Owner")
+    mia = UserFactory(username="mia.member", first_name="Mia", last_name="Member")
+    noisy = group_services.create_group(creator=owner, name="Lunch Chat", kind=Group.Kind.OPEN)
+    group_services.join_group(user=mia, group=noisy)
+    make_post(owner, "Pizza on Friday?", group=noisy)
+
+    sign_in(page, mia)
+    expect(page.get_by_text("Pizza on Friday?")).to_be_visible()
+    page.get_by_label("Your account").click()
+    page.get_by_role("link", name="Notification settings").click()
+    expect(page.get_by_role("heading", name="Notification settings", level=1)).to_be_visible()
+    expect(page.get_by_label("Site default (now: Daily)")).to_be_checked()
+
+    page.get_by_label("Weekly", exact=True).check()
+    page.get_by_label("Time zone").select_option("Europe/Berlin")
+    page.get_by_role("button", name="Save digest settings").click()
+    expect(page.get_by_text("Your digest settings are saved.")).to_be_visible()
+    expect(page.get_by_label("Weekly", exact=True)).to_be_checked()
+    assert preferences.effective_frequency(mia) == Frequency.WEEKLY
+
+    # Muting the group swaps just its row (htmx) and says so.
+    row = page.locator(f"#source-group-{noisy.pk}")
+    row.get_by_label("What to do with Lunch Chat").select_option("muted")
+    row.get_by_role("button", name="Save").click()
+    expect(page.locator(f"#source-group-{noisy.pk}").get_by_role("status")).to_have_text("Saved")
+    expect(page.get_by_label("What to do with Lunch Chat")).to_have_value("muted")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Home", exact=True).click()
+    expect(page.get_by_text("Pizza on Friday?")).to_have_count(0)
