@@ -11,8 +11,8 @@ Other apps call these functions after their transaction commits. Each one:
 - never tells people about their own actions;
 - tells only people who may see the content now (the visibility policy, asked for all
   recipients at once);
-- stays silent for recipients who muted the acting person or the group it happened in
-  (blocking a person arrives with the search-and-discovery issue and will silence here too);
+- stays silent for recipients who blocked or muted the acting person, or muted the group it
+  happened in;
 - never breaks the request that caused it: the post or comment is already saved, so a
   failure here is logged, not shown to its author as an error.
 """
@@ -28,7 +28,7 @@ from notifications.signals import notify
 
 from digests.models import InboxItem, Level, SourceChoice, SourceKind
 from groups.models import Invitation, JoinRequest, Membership, Report
-from people.models import Follow, User
+from people.models import Block, Follow, User
 from posts.models import Comment, Post, Reaction
 from posts.selectors import who_can_view_post
 
@@ -51,7 +51,7 @@ def _never_breaks_the_request(func):
 
 
 def _silenced(recipient_ids: Iterable[int], *, actor_id: int, group_id: int | None) -> set[int]:
-    """Recipients who muted the actor, or the group the event happened in."""
+    """Recipients who blocked or muted the actor, or muted the group the event happened in."""
     ids = list(recipient_ids)
     if not ids:
         return set()
@@ -59,6 +59,11 @@ def _silenced(recipient_ids: Iterable[int], *, actor_id: int, group_id: int | No
         SourceChoice.objects.filter(
             user_id__in=ids, kind=SourceKind.PERSON, object_id=actor_id, level=Level.MUTED
         ).values_list("user_id", flat=True)
+    )
+    silenced |= set(
+        Block.objects.filter(blocker_id__in=ids, blocked_id=actor_id).values_list(
+            "blocker_id", flat=True
+        )
     )
     if group_id is not None:
         silenced |= set(

@@ -147,6 +147,26 @@ class Follow(models.Model):
         return f"{self.follower} → {self.followee}"
 
 
+class Block(models.Model):
+    """One person blocking another. The blocked person's events (mentions, replies, likes,
+    follows) no longer reach the blocker's inbox or digest, and neither follows the other."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocking_links")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="people_block_once"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="people_block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
+
+
 class SignInFailure(models.Model):
     """A failed sign-in, kept for half an hour to slow down password guessing."""
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from people.models import Follow, User
+from people.models import Block, Follow, User
 
 
 def active_people() -> QuerySet[User]:
@@ -67,3 +67,7 @@ def suggested_people(user: User, *, limit: int = 6) -> list[User]:
     )
     others = list(qs.exclude(pk__in=[p.pk for p in same_dept])[: limit - len(same_dept) // 2])
     return (same_dept[: limit // 2] + others)[:limit]
+
+
+def has_blocked(blocker: User, person: User) -> bool:
+    return Block.objects.filter(blocker=blocker, blocked=person).exists()

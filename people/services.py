@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from digests import services as inbox
-from people.models import Follow, SignInFailure, User
+from people.models import Block, Follow, SignInFailure, User
 
 
 def follow_person(*, follower: User, followee: User) -> bool:
@@ -16,6 +17,10 @@ def follow_person(*, follower: User, followee: User) -> bool:
     created the follow (a repeated click changes nothing and tells nobody twice)."""
     if follower.pk == followee.pk:
         raise ValidationError(_("You cannot follow yourself."))
+    if Block.objects.filter(
+        Q(blocker=follower, blocked=followee) | Q(blocker=followee, blocked=follower)
+    ).exists():
+        raise ValidationError(_("You cannot follow someone you blocked or who blocked you."))
     try:
         with transaction.atomic():
             _link, created = Follow.objects.get_or_create(follower=follower, followee=followee)
@@ -30,6 +35,23 @@ def follow_person(*, follower: User, followee: User) -> bool:
 
 def unfollow_person(*, follower: User, followee: User) -> None:
     Follow.objects.filter(follower=follower, followee=followee).delete()
+
+
+@transaction.atomic
+def block_person(*, blocker: User, blocked: User) -> bool:
+    """Block someone: their events stop reaching the blocker, and the follows between the two
+    end (in both directions). Returns True if this created the block."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError(_("You cannot block yourself."))
+    _block, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    Follow.objects.filter(
+        Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
+    ).delete()
+    return created
+
+
+def unblock_person(*, blocker: User, blocked: User) -> None:
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
 # Zulip's published defaults (shared/RELIABILITY.md): 5 failures per account per 30 minutes.

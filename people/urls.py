@@ -9,6 +9,7 @@ urlpatterns = [
     path("<str:username>/", views.profile, name="profile"),
     path("<str:username>/avatar/", views.avatar, name="avatar"),
     path("<str:username>/follow/", views.follow, name="follow"),
+    path("<str:username>/block/", views.block, name="block"),
     path(
         "<str:username>/following/", views.follow_list, {"direction": "following"}, name="following"
     ),

@@ -42,6 +42,7 @@ def profile(request, username: str):
     context = {
         "person": person,
         "is_following": selectors.is_following(request.user, person),
+        "has_blocked": selectors.has_blocked(request.user, person),
         "skills": list(person.skills.all()),
     }
     if not request.user.is_guest:
@@ -91,6 +92,30 @@ def follow(request, username: str):
             },
         )
     return redirect(next_url(request, person.get_absolute_url()))
+
+
+@require_POST
+def block(request, username: str):
+    """Block or unblock someone (a plain form: it is rare, and it should feel deliberate)."""
+    person = _person_or_404(request, username)
+    if request.POST.get("action") == "unblock":
+        services.unblock_person(blocker=request.user, blocked=person)
+        messages.success(request, _("You unblocked %(name)s.") % {"name": person.display_name})
+    else:
+        try:
+            services.block_person(blocker=request.user, blocked=person)
+        except ValidationError as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _(
+                    "You blocked %(name)s. Their mentions, replies, likes and follows no longer "
+                    "reach your inbox or your digest, and neither of you follows the other."
+                )
+                % {"name": person.display_name},
+            )
+    return redirect(person.get_absolute_url())
 
 
 def edit_profile(request):

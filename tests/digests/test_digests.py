@@ -353,9 +353,10 @@ def test_building_a_chunk_takes_the_same_queries_for_any_number_of_people(size, 
     ledger = [q for q in ctx.captured_queries if q["sql"].startswith('UPDATE "digests_digestrun"')]
     others = len(ctx.captured_queries) - len(ledger)
     # claim in a savepoint (3), site settings (1), runs with their people (1), previous
-    # digests (1), source choices, memberships, follows, hashtag follows (4), candidates (1),
-    # the posts with authors and groups, their images and hashtags (3): 14, for 4 or 16.
-    assert others == 14
+    # digests (1), source choices, memberships, follows, hashtag follows, blocks (5),
+    # candidates (1), the posts with authors and groups, their images and hashtags (3):
+    # 15, for 4 people or 16.
+    assert others == 15
     # The ledger: one mark per digest sent, right after its email left (see planning.py).
     assert len(ledger) == size
 
@@ -549,3 +550,20 @@ def test_a_digest_that_keeps_killing_workers_is_given_up(member, colleague):
 
     assert result.failed == 1 and mail.outbox == []
     assert DigestRun.objects.get(user=member).status == "failed"
+
+
+def test_a_blocked_person_stays_out_of_my_digest(member, colleague, owner):
+    from people.services import block_person
+
+    group = make_group(owner, Group.Kind.OPEN, name="Coffee Club")
+    for person in (member, colleague):
+        group_services.join_group(user=person, group=group)
+    seen_long_ago(member)
+    post_services.create_post(author=colleague, body="BLOCKED-AUTHOR beans", group=group)
+    post_services.create_post(author=owner, body="OWNER beans", group=group)
+    block_person(blocker=member, blocked=colleague)
+
+    run_digests()
+
+    text = digest_to(member).body
+    assert "OWNER beans" in text and "BLOCKED-AUTHOR" not in text

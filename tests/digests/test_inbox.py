@@ -339,3 +339,35 @@ def test_mark_one_row_read_without_opening_it(
     assert selectors.unread_count(member) == 1
     plain = client.post(reverse("digests:mark_read", args=[second.pk]))
     assert plain.status_code == 302 and selectors.unread_count(member) == 0
+
+
+def test_blocking_a_person_silences_them_and_ends_the_follows(
+    member, colleague, client, django_capture_on_commit_callbacks
+):
+    from people.models import Follow
+
+    follow_person(follower=member, followee=colleague)
+    follow_person(follower=colleague, followee=member)
+    mine = post_services.create_post(author=member, body="my post")
+    InboxItem.objects.all().delete()
+    client.force_login(member)
+    response = client.post(reverse("people:block", args=[colleague.username]), follow=True)
+    assert "You blocked Carl Colleague" in response.content.decode()
+    assert not Follow.objects.filter(follower__in=[member, colleague]).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.create_post(author=colleague, body="@mia.member hey")
+        post_services.add_comment(post=mine, author=colleague, body="hello")
+        post_services.toggle_like(post=mine, user=colleague)
+    assert rows(member) == []
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="blocked"):
+        follow_person(follower=colleague, followee=member)
+
+    page = client.get(colleague.get_absolute_url()).content.decode()
+    assert "You blocked Carl Colleague." in page
+    client.post(reverse("people:block", args=[colleague.username]), {"action": "unblock"})
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.create_post(author=colleague, body="@mia.member again")
+    assert kinds(member) == [Kind.MENTION]

@@ -229,12 +229,12 @@ def test_profile_view_runs_a_bounded_number_of_queries(
     _grow(feed_world, 8)  # authors alternate: Carl has 1 + 4 posts
     # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors,
     # 6 images, 7 hashtags, 8 my likes, 9 following count, 10 followers count,
-    # 11 whether I follow them, 12 skills, 13 following preview, 14 followers preview,
-    # 15 the inbox's unread badge
+    # 11 whether I follow them, 12 whether I blocked them, 13 skills, 14 following preview,
+    # 15 followers preview, 16 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("people:profile", args=[colleague.username]),
-        n_queries=15,
+        n_queries=16,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
