@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from digests.models import InboxItem
-from groups.selectors import can_use_site, readable_groups, visible_groups, visible_people
+from groups.selectors import can_use_site, readable_groups, visible_groups, visible_person_q
 from people.models import User
-from posts.selectors import Cursor, before_cursor, visible_posts
+from posts.selectors import Cursor, before_cursor, visible_post_q
 
 Kind = InboxItem.Kind
 UNREAD_CAP = 99
@@ -24,8 +24,10 @@ def inbox_items(user: User) -> QuerySet[InboxItem]:
         return InboxItem.objects.none()
     # About someone else's content: the post must be visible to the reader now and the
     # comment, if any, not removed.
-    about_content = Q(post__in=visible_posts(user)) & (
-        Q(comment__isnull=True) | Q(comment__removed_at__isnull=True)
+    about_content = (
+        Q(post__isnull=False)
+        & visible_post_q(user, prefix="post__")
+        & (Q(comment__isnull=True) | Q(comment__removed_at__isnull=True))
     )
     # A moderator's notice is about the reader's own removed content: shown while they can
     # still read where it was.
@@ -33,7 +35,7 @@ def inbox_items(user: User) -> QuerySet[InboxItem]:
         Q(post__group__isnull=True) | Q(post__group__in=readable_groups(user))
     )
     about_a_group = Q(post__isnull=True, group__in=visible_groups(user))
-    about_a_person = Q(kind=Kind.FOLLOWER, actor_user__in=visible_people(user))
+    about_a_person = Q(kind=Kind.FOLLOWER) & visible_person_q(user, prefix="actor_user__")
     return (
         InboxItem.objects.filter(recipient=user, deleted=False)
         .filter(about_content | about_my_removed_content | about_a_group | about_a_person)

@@ -167,14 +167,29 @@ def is_banned(user, group: Group) -> bool:
     return Ban.objects.filter(user=user, group=group).exists()
 
 
-def visible_people(user) -> QuerySet[User]:
-    """Profiles `user` may open: every active account for employees; for a guest, themselves
-    and the members of their groups."""
-    people = User.objects.filter(is_active=True).select_related("department", "location")
+def visible_person_q(user, prefix: str = "") -> Q:
+    """Profiles `user` may open, as a condition on a user row (or, with `prefix`, on the user
+    a relation points at): every active account for employees; for a guest, themselves and
+    the members of their groups."""
+    active = Q(**{f"{prefix}is_active": True})
     if not can_use_site(user):
-        return people.none()
+        return Q(**{f"{prefix}pk__in": []})
     if user.is_guest:
-        return people.filter(
-            Q(pk=user.pk) | Q(memberships__group__in=member_group_ids(user))
-        ).distinct()
-    return people
+        return active & (
+            Q(**{prefix + "pk": user.pk})
+            | Q(
+                **{
+                    f"{prefix}pk__in": Membership.objects.filter(
+                        group__in=member_group_ids(user)
+                    ).values("user_id")
+                }
+            )
+        )
+    return active
+
+
+def visible_people(user) -> QuerySet[User]:
+    """Profiles `user` may open (the rules: `visible_person_q`)."""
+    if not can_use_site(user):
+        return User.objects.none()
+    return User.objects.filter(visible_person_q(user)).select_related("department", "location")
