@@ -1101,6 +1101,63 @@ def report(cfg: Config, rnd: Round) -> None:
     )
 
 
+def measure_inbox(rows_per_person: int = 300, people: int = 5, repeats: int = 30) -> None:
+    """The inbox's two reads at this size: the unread badge (on every page) and a page of
+    rows, for people with a full inbox about random posts (some of them in groups they cannot
+    read, which the policy must drop at display time). Rows are removed afterwards."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.test.utils import CaptureQueriesContext
+
+    from digests import selectors
+    from digests.models import InboxItem
+    from people.models import User
+    from posts.models import Post
+
+    rng = random.Random(7)
+    readers = list(
+        User.objects.filter(is_active=True, is_guest=False, is_staff=False).order_by("pk")[
+            : people * 7 : 7
+        ]
+    )
+    post_ids = list(Post.objects.values_list("pk", "author_id").order_by("-pk")[:20_000])
+    user_type = ContentType.objects.get_for_model(User)
+    rows = []
+    for reader in readers:
+        for pk, author in rng.sample(post_ids, rows_per_person):
+            rows.append(
+                InboxItem(
+                    recipient=reader,
+                    actor_user_id=author,
+                    actor_content_type=user_type,
+                    actor_object_id=str(author),
+                    verb="mentioned you",
+                    kind=InboxItem.Kind.MENTION,
+                    post_id=pk,
+                )
+            )
+    InboxItem.objects.bulk_create(rows, batch_size=2000)
+    badge, page, shown, queries = [], [], [], set()
+    try:
+        for _ in range(repeats):
+            for reader in readers:
+                started = time.perf_counter()
+                shown.append(selectors.unread_count(reader))
+                badge.append(time.perf_counter() - started)
+                with CaptureQueriesContext(connection) as ctx:
+                    started = time.perf_counter()
+                    selectors.inbox_page(reader)
+                    page.append(time.perf_counter() - started)
+                queries.add(len(ctx.captured_queries))
+    finally:
+        InboxItem.objects.filter(recipient__in=readers).delete()
+    say(
+        f"Inbox: {len(readers)} people with {rows_per_person} unread rows each (about random "
+        f"posts; the policy keeps {min(shown)}-{max(shown)} of the first 100 for the badge)."
+    )
+    say(f"  unread badge, ms p50/p95/max:     {spread(badge)}   (1 query)")
+    say(f"  a page of 30 rows, ms p50/p95/max: {spread(page)}   ({counts(sorted(queries))} query)")
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     os.environ["DATABASE_URL"] = cfg.database_url
@@ -1133,6 +1190,7 @@ def main(argv: list[str] | None = None) -> None:
     describe_data(anchor)
     rnd = run_round(anchor, freeze=cfg.gc_freeze)
     report(cfg, rnd)
+    measure_inbox()
 
 
 if __name__ == "__main__":
