@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from functools import cache
 from pathlib import PurePath
@@ -8,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -25,6 +28,17 @@ def _pk_url_pattern(name: str) -> str:
 
 def pk_url(name: str, pk: int) -> str:
     return _pk_url_pattern(name).format(int(pk))
+
+
+# Where a block ends a word ends too; inline markup (<strong>, <a>) joins its neighbours.
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|blockquote|pre|td|th)>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text(body_html: str) -> str:
+    """The words of rendered markdown without its markup, for previews and email: `**focus**`
+    reads as `focus`, and a list's items are not run together."""
+    spaced = _BLOCK_END.sub(" ", body_html)
+    return " ".join(html.unescape(strip_tags(spaced)).split())
 
 
 class Moderated(models.Model):
@@ -83,6 +97,10 @@ class Post(Moderated):
 
     def get_absolute_url(self) -> str:
         return pk_url("posts:detail", self.pk)
+
+    @property
+    def plain_text(self) -> str:
+        return plain_text(self.body_html)
 
     @property
     def like_url(self) -> str:
@@ -147,6 +165,10 @@ class Comment(Moderated):
 
     def get_absolute_url(self) -> str:
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def plain_text(self) -> str:
+        return plain_text(self.body_html)
 
 
 class Reaction(models.Model):

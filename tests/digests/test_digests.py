@@ -163,6 +163,22 @@ def test_digest_leaves_out_what_i_saw_on_my_last_visit_and_in_my_last_digest(mem
     assert "NEXT-DAY" in text and "NEW-SINCE-VISIT" not in text
 
 
+def test_a_post_reads_as_words_in_the_email_not_as_markdown(member, colleague):
+    follow_person(follower=member, followee=colleague)
+    seen_long_ago(member)
+    post_services.create_post(
+        author=colleague, body="How do you keep **focus time**?\n\n- mornings\n- Q&A <b>after</b>lunch"
+    )
+
+    run_digests()
+
+    message = digest_to(member)
+    for body in (message.body, html_of(message)):
+        assert "**" not in body and "- mornings" not in body
+    assert "How do you keep focus time? mornings Q&A afterlunch" in message.body
+    assert "How do you keep focus time? mornings Q&amp;A afterlunch" in html_of(message)
+
+
 def test_nothing_new_means_no_email(member, colleague):
     follow_person(follower=member, followee=colleague)
     seen_long_ago(member)
@@ -364,13 +380,15 @@ def test_building_a_chunk_takes_the_same_queries_for_any_number_of_people(size, 
 def test_email_has_text_and_html_bodies_and_one_click_unsubscribe_headers(member, colleague):
     follow_person(follower=member, followee=colleague)
     seen_long_ago(member)
-    post_services.create_post(author=colleague, body="Hello <b>team</b>")
+    post_services.create_post(author=colleague, body='Hello <b>"team"</b> & <script>x()</script>')
 
     run_digests()
 
     message = digest_to(member)
     assert message.alternatives[0][1] == "text/html"
-    assert "Hello &lt;b&gt;team&lt;/b&gt;" in html_of(message)  # escaped, not rendered
+    # The post's words, escaped: none of its markup reaches the email.
+    assert "Hello &quot;team&quot; &amp;" in html_of(message)
+    assert "<b>" not in html_of(message) and "script" not in html_of(message)
     unsubscribe = message.extra_headers["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith("http") and "/digests/unsubscribe/" in unsubscribe
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
