@@ -167,7 +167,8 @@ def test_a_post_reads_as_words_in_the_email_not_as_markdown(member, colleague):
     follow_person(follower=member, followee=colleague)
     seen_long_ago(member)
     post_services.create_post(
-        author=colleague, body="How do you keep **focus time**?\n\n- mornings\n- Q&A <b>after</b>lunch"
+        author=colleague,
+        body="How do you keep **focus time**?\n\n- mornings\n- Q&A <b>after</b>lunch",
     )
 
     run_digests()
