@@ -7,13 +7,17 @@ from functools import cache
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from esn.textsearch import SEARCH_CONFIG, Unaccent
 from hashtags.models import TaggedPost
 
 _PK_SLOT = "987654321"
@@ -59,6 +63,16 @@ class Moderated(models.Model):
         return self.removed_at is not None
 
 
+def searchable_text():
+    """The column PostgreSQL keeps in step with `body` on every insert and update (and drops
+    with the row): what full-text search matches, accents folded (see esn/textsearch.py)."""
+    return models.GeneratedField(
+        expression=SearchVector(Unaccent(F("body")), config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+
 class Post(Moderated):
     """A post, company-wide or in a group. Rows are written only through posts.services and
     read only through posts.selectors."""
@@ -84,10 +98,24 @@ class Post(Moderated):
     created_at = models.DateTimeField(default=timezone.now, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Questions: the author (or a manager of the group) may accept one comment as the answer.
+    is_question = models.BooleanField(_("question"), default=False, db_default=False)
+    accepted_answer = models.ForeignKey(
+        "Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    search_vector = searchable_text()
 
     class Meta:
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="posts_newest"),
+            # The Unanswered view: open questions, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(is_question=True, accepted_answer__isnull=True),
+                name="posts_open_questions",
+            ),
+            GinIndex(fields=["search_vector"], name="posts_search"),
             models.Index(fields=["author", "-created_at", "-id"], name="posts_author_newest"),
             models.Index(fields=["group", "-created_at", "-id"], name="posts_group_newest"),
         ]
@@ -101,6 +129,10 @@ class Post(Moderated):
     @property
     def plain_text(self) -> str:
         return plain_text(self.body_html)
+
+    @property
+    def is_answered(self) -> bool:
+        return self.accepted_answer_id is not None
 
     @property
     def like_url(self) -> str:
@@ -155,10 +187,14 @@ class Comment(Moderated):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    search_vector = searchable_text()
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["post", "created_at", "id"], name="comments_thread")]
+        indexes = [
+            models.Index(fields=["post", "created_at", "id"], name="comments_thread"),
+            GinIndex(fields=["search_vector"], name="comments_search"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author} on post {self.post_id}: {self.body[:40]}"

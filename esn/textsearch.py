@@ -1,0 +1,48 @@
+"""Full-text search building blocks shared by the apps that search (posts, people).
+
+Language: one `simple` configuration for every post, with accents folded by `unaccent`.
+The network is multilingual (English, Dutch, German side by side, often in one thread), and
+a post says nothing reliable about its language: a per-language stemmer picked wrongly makes
+a post unfindable, while `simple` never does. What it gives up is stemming (a search for
+"meeting" does not find "meetings"); the last word of a query matches as a prefix, which
+recovers most of that. `unaccent` makes "Muller" find "Müller" and "cafe" find "café".
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Func, TextField, Value
+
+SEARCH_CONFIG = "simple"
+
+
+class Unaccent(Func):
+    """`esn_unaccent(expr)`: the text with accents folded. unaccent() itself is only STABLE,
+    which generated columns and indexes refuse; posts migration 0003 creates this IMMUTABLE
+    wrapper, naming the extension's dictionary explicitly."""
+
+    function = "esn_unaccent"
+    output_field = TextField()
+
+
+# A query is reduced to its words: operators, quotes and punctuation can never reach
+# to_tsquery's syntax, so no input is an error.
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_WORDS = 12
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search box input, at most MAX_QUERY_WORDS of them, lowercased."""
+    words = [w.lower() for w in _WORD.findall(text or "") if w.strip("_")]
+    return words[:MAX_QUERY_WORDS]
+
+
+def prefix_query(words: list[str]) -> SearchQuery | None:
+    """Every word must match; the last one also as a prefix ("stand" finds "standing").
+    None when there are no words to search for."""
+    if not words:
+        return None
+    raw = " & ".join([*words[:-1], f"{words[-1]}:*"])
+    return SearchQuery(Unaccent(Value(raw)), config=SEARCH_CONFIG, search_type="raw")
