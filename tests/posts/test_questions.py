@@ -412,7 +412,8 @@ def test_questions_page_shows_only_questions_the_viewer_may_see(member, colleagu
 def test_empty_state_invites_asking(member_client):
     html = member_client.get(reverse("questions")).content.decode()
     assert "No open questions" in html
-    assert "Ask a question" in html
+    assert '<details class="ask-question" open>' in html
+    assert "Ask a question" in html and "Ask yours above" in html
     assert 'id="id_is_question" checked' in html  # the composer here asks by default
 
 
