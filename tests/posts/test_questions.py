@@ -4,10 +4,12 @@ accepts one comment as the answer, and the question then shows as answered every
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -487,3 +489,61 @@ def test_open_questions_use_their_partial_index(member, colleague):
         cur.execute("SET LOCAL enable_seqscan = off")
         plan = qs.values_list("id")[:21].explain()
     assert "posts_open_questions" in plan
+
+
+# --- at the same moment ------------------------------------------------------------------------
+
+
+def _at_once(*actions) -> list[Exception]:
+    """Run the actions in threads released together; the exceptions they raised."""
+    start = threading.Barrier(len(actions), timeout=10)
+    errors: list[Exception] = []
+
+    def run(action):
+        try:
+            start.wait()
+            action()
+        except Exception as exc:  # reported to the caller; a thread must not swallow failures
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_accept_tells_the_commenter_once(monkeypatch):
+    asker, helper = UserFactory(), UserFactory()
+    question = make_post(asker, "Double click?", is_question=True)
+    comment = services.add_comment(post=question, author=helper, body="Yes")
+    told = []
+    monkeypatch.setattr(services.inbox, "answer_accepted", lambda **kw: told.append(kw))
+
+    def accept():
+        services.accept_answer(post=question, comment=comment, by=asker)
+
+    assert _at_once(accept, accept) == []
+    assert len(told) == 1  # the second submit found it accepted, under the row lock
+    assert fresh(question).accepted_answer_id == comment.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepting_while_a_moderator_removes_the_comment_never_leaves_a_removed_answer():
+    asker, helper = UserFactory(), UserFactory()
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    for _round in range(3):
+        question = make_post(asker, "Race?", is_question=True)
+        comment = services.add_comment(post=question, author=helper, body="Maybe")
+        errors = _at_once(
+            lambda q=question, c=comment: services.accept_answer(post=q, comment=c, by=asker),
+            lambda c=comment: moderation.remove_comment(comment=c, user=admin, reason="spam"),
+        )
+        # Either the removal came second and opened the question again, or the accept came
+        # second and was refused with the reason.
+        assert all(isinstance(e, ValidationError) for e in errors), errors
+        assert not fresh(question).is_answered
