@@ -3,7 +3,10 @@
 For each person: posts published since the later of their previous digest and their last
 visit (what they could already see in the app is not mailed again), from the sources they
 keep at "feed and digest" (their groups, the hashtags and people they follow, and posts that
-mention them if the site says so), that they may see NOW (RELIABILITY.md 2: the policy is
+mention them if the site says so), plus, if the site says so, questions asked in their groups
+that are still unanswered (from every group they did not mute or set to "feed only"
+themselves, so an admin can mail open questions while group posts default to the feed only),
+that they may see NOW (RELIABILITY.md 2: the policy is
 applied when the email is built, not when the task was queued), ranked by engagement then
 recency, capped at the site's maximum with a count of the rest.
 
@@ -36,7 +39,7 @@ _CANDIDATES_SQL = """
 SELECT u.user_id, c.id, c.total
 FROM json_to_recordset(%(people)s::json) AS u(
     user_id bigint, since timestamptz, authors bigint[], groups bigint[], tags bigint[],
-    member_groups bigint[], muted_authors bigint[], muted_groups bigint[], viewer text,
+    question_groups bigint[], member_groups bigint[], muted_authors bigint[], muted_groups bigint[], viewer text,
     mentions boolean, n int)
 CROSS JOIN LATERAL (
     SELECT p.id, count(*) OVER () AS total
@@ -50,6 +53,11 @@ CROSS JOIN LATERAL (
             UNION
             SELECT content_object_id FROM hashtags_taggedpost
             WHERE tag_id = ANY(u.tags) AND created_at > u.since AND created_at <= %(until)s
+            UNION
+            SELECT id FROM posts_post
+            WHERE group_id = ANY(u.question_groups) AND is_question
+                AND accepted_answer_id IS NULL
+                AND created_at > u.since AND created_at <= %(until)s
             UNION
             SELECT post_id FROM posts_post_mentions WHERE u.mentions AND user_id = u.user_id)
         AND p.created_at > u.since AND p.created_at <= %(until)s
@@ -108,6 +116,9 @@ class _Sources:
     groups: dict[int, str] = field(default_factory=dict)  # group id -> name
     tags: dict[int, str] = field(default_factory=dict)  # hashtag id -> name
     tag_slugs: dict[int, str] = field(default_factory=dict)
+    # Groups whose open questions may be mailed: not muted, not set to "feed only" by the
+    # person themselves (group id -> name).
+    question_groups: dict[int, str] = field(default_factory=dict)
     member_groups: set[int] = field(default_factory=set)
     muted_authors: set[int] = field(default_factory=set)
     muted_groups: set[int] = field(default_factory=set)
@@ -140,8 +151,14 @@ def _load_sources(users: list[User], site: SiteSettings) -> dict[int, _Sources]:
         mine.member_groups.add(group_id)
         if muted:
             mine.muted_groups.add(group_id)
-        elif level(user_id, SourceKind.GROUP, group_id) == Level.DIGEST:
+            continue
+        if level(user_id, SourceKind.GROUP, group_id) == Level.DIGEST:
             mine.groups[group_id] = name
+        if site.include_unanswered and chosen.get((user_id, SourceKind.GROUP, group_id)) in (
+            None,
+            Level.DIGEST,
+        ):
+            mine.question_groups[group_id] = name
     for user_id, person_id, username in Follow.objects.filter(follower_id__in=ids).values_list(
         "follower_id", "followee_id", "followee__username"
     ):
@@ -172,9 +189,17 @@ def _array(ids) -> list[int]:
 
 
 def _reasons(user: User, post: Post, mine: _Sources, mentions: bool) -> list[tuple[str, str]]:
-    """(section key, why) pairs, strongest first: group, person, hashtag, mention."""
+    """(section key, why) pairs, strongest first: an open question in my groups, group,
+    person, hashtag, mention."""
     found = []
-    if post.group_id in mine.groups:
+    if post.is_question and not post.is_answered and post.group_id in mine.question_groups:
+        found.append(
+            (
+                "questions",
+                _("open question in %(group)s") % {"group": mine.question_groups[post.group_id]},
+            )
+        )
+    elif post.group_id in mine.groups:
         found.append(
             (f"group:{post.group_id}", _("in %(group)s") % {"group": mine.groups[post.group_id]})
         )
@@ -201,6 +226,8 @@ def _section(key: str, post: Post, mine: _Sources) -> DigestSection:
         )
     if kind == "people":
         return DigestSection(_("People you follow"), reverse("home"))
+    if kind == "questions":
+        return DigestSection(_("Unanswered questions in your groups"), reverse("questions"))
     return DigestSection(_("Mentions of you"), reverse("digests:inbox"))
 
 
@@ -229,6 +256,7 @@ def build_digests(
                 "authors": _array(mine.authors),
                 "groups": _array(mine.groups),
                 "tags": _array(mine.tags),
+                "question_groups": _array(mine.question_groups),
                 "member_groups": _array(mine.member_groups),
                 "muted_authors": _array(mine.muted_authors),
                 "muted_groups": _array(mine.muted_groups),

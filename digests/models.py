@@ -72,7 +72,10 @@ class SiteSettings(models.Model):
     include_unanswered = models.BooleanField(
         _("include unanswered questions in my groups"),
         default=True,
-        help_text=_("Takes effect when posts can be marked as questions (coming next)."),
+        help_text=_(
+            "Questions asked in a person's groups since their last digest that are still "
+            "open when it is sent. Not from groups they set to feed only or muted."
+        ),
     )
     max_items = models.PositiveSmallIntegerField(
         _("at most this many items per digest"),
@@ -172,6 +175,7 @@ class InboxItem(AbstractNotification):
         JOIN_DECISION = "join_decision", _("Join request decision")
         MODERATION = "moderation", _("Moderation")
         ROLE = "role", _("Role change")
+        ANSWER = "answer", _("Accepted answer")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The person who acted (the generic `actor` of the notifications app points at the same

@@ -3,7 +3,8 @@
 The inbox holds what is addressed to a person (ARCHITECTURE.md rule 3): a mention, a reply
 to their post or to a thread they commented in, reactions to their post (one row, updated),
 a new follower, an invitation, the decision on their join request, a moderator's action on
-their content, a change of their role in a group. A new post by someone they follow, in a
+their content, a change of their role in a group, their comment accepted as the answer to a
+question. A new post by someone they follow, in a
 group they are in or with a hashtag they follow is never an inbox row: it is in the feed and
 the digest.
 
@@ -204,6 +205,62 @@ def post_liked(*, post_id: int, user_id: int) -> None:
                 return
             except IntegrityError:
                 continue  # another like created the row at the same moment: update it
+
+
+@_never_breaks_the_request
+def answer_accepted(*, post_id: int, comment_id: int, accepted_by_id: int) -> None:
+    """Tell a comment's author that it was accepted as the answer to a question ("Ana
+    accepted your answer"). One row per answer: accepting it again after taking it back
+    brings the same row back as unread. A row about an earlier answer to the same question
+    goes away."""
+    comment = (
+        Comment.objects.select_related("author", "post__group")
+        .filter(pk=comment_id, post_id=post_id, removed_at__isnull=True)
+        .first()
+    )
+    actor = User.objects.filter(pk=accepted_by_id).first()
+    if comment is None or actor is None:
+        return
+    post = comment.post
+    answer_withdrawn(post_id=post.pk)
+    if post.accepted_answer_id != comment.pk:  # taken back or replaced before we got here
+        return
+    if not _audience(post, [comment.author_id], actor.pk):
+        return
+    key = f"answer:{comment.pk}"
+    timestamp = post.answered_at or comment.created_at
+    changes = {"actor_user": actor, "actor_object_id": str(actor.pk), "timestamp": timestamp}
+    if InboxItem.objects.filter(recipient=comment.author, key=key).update(
+        unread=True, deleted=False, **changes
+    ):
+        return
+    try:
+        with transaction.atomic():
+            _send(
+                [comment.author],
+                actor=actor,
+                kind=Kind.ANSWER,
+                verb="accepted your answer",
+                post=post,
+                comment=comment,
+                target=post,
+                action_object=comment,
+                timestamp=timestamp,
+                key=key,
+            )
+    except IntegrityError:
+        pass  # the same acceptance told twice at once: the row exists
+
+
+@_never_breaks_the_request
+def answer_withdrawn(*, post_id: int) -> None:
+    """Take "accepted your answer" rows about this question out of the inbox, except the
+    one about its current answer: the answer was taken back, replaced, removed by a
+    moderator, or the post is no longer a question."""
+    current = Post.objects.filter(pk=post_id).values_list("accepted_answer_id", flat=True).first()
+    InboxItem.objects.filter(post_id=post_id, kind=Kind.ANSWER, deleted=False).exclude(
+        comment_id=current
+    ).update(deleted=True)
 
 
 @_never_breaks_the_request

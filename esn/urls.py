@@ -9,6 +9,7 @@ from posts import views as post_views
 urlpatterns = [
     path("", post_views.home, name="home"),
     path("all/", post_views.all_posts, name="all"),
+    path("questions/", post_views.questions, name="questions"),
     path("posts/", include("posts.urls")),
     path("people/", include("people.urls")),
     path("hashtags/", include("hashtags.urls")),

@@ -130,6 +130,13 @@ def remove_comment(*, comment: Comment, user: User, reason: str) -> Comment:
     Post.objects.filter(pk=comment.post_id, comment_count__gt=0).update(
         comment_count=F("comment_count") - 1
     )
+    # A removed comment cannot stay the accepted answer: the question is open again (and a
+    # restore does not accept it again; the asker decides that).
+    was_answer = Post.objects.filter(pk=comment.post_id, accepted_answer_id=comment.pk).update(
+        accepted_answer=None, answered_at=None
+    )
+    if was_answer:
+        transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=comment.post_id))
     audit(
         comment.post.group,
         user,

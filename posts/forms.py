@@ -41,6 +41,12 @@ class PostForm(forms.Form):
         widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
 
+    is_question = forms.BooleanField(
+        label=_("This is a question"),
+        required=False,
+        help_text=_("It is listed under Questions until you accept an answer."),
+    )
+
     group = forms.ModelChoiceField(
         label=_("Share with"),
         queryset=Group.objects.none(),
@@ -71,6 +77,11 @@ class PostForm(forms.Form):
 class EditPostForm(forms.Form):
     body = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), required=False, strip=False
+    )
+    is_question = forms.BooleanField(
+        label=_("This is a question"),
+        required=False,
+        help_text=_("Turning it off also takes back an accepted answer."),
     )
 
 

@@ -115,6 +115,13 @@ class Post(Moderated):
                 condition=Q(is_question=True, accepted_answer__isnull=True),
                 name="posts_open_questions",
             ),
+            # Its "Answered" tab: answered questions are few among all posts, so walking
+            # posts_newest for them would read most of the table for one page.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(is_question=True, accepted_answer__isnull=False),
+                name="posts_answered_questions",
+            ),
             GinIndex(fields=["search_vector"], name="posts_search"),
             models.Index(fields=["author", "-created_at", "-id"], name="posts_author_newest"),
             models.Index(fields=["group", "-created_at", "-id"], name="posts_group_newest"),

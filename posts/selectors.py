@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from groups.models import Group, Membership
@@ -484,10 +484,34 @@ def removed_post_of(user: User, pk: int) -> Post | None:
 
 
 def thread(user: User, post: Post) -> QuerySet[Comment]:
-    """The post's comments, oldest first, if the user may see the post."""
-    return (
-        visible_comments(user)
-        .filter(post=post)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
+    """The post's comments, oldest first, if the user may see the post; a question's accepted
+    answer comes first."""
+    comments = visible_comments(user).filter(post=post).select_related("author")
+    if post.accepted_answer_id is None:
+        return comments.order_by("created_at", "id")
+    accepted = ExpressionWrapper(Q(pk=post.accepted_answer_id), output_field=BooleanField())
+    return comments.annotate(is_accepted=accepted).order_by("-is_accepted", "created_at", "id")
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def questions(
+    user: User,
+    *,
+    answered: bool = False,
+    group: Group | None = None,
+    hashtag: Hashtag | None = None,
+    cursor: Cursor | None = None,
+    limit: int = 20,
+) -> FeedPage:
+    """Questions the user may see, newest first: the open ones (no accepted answer yet), or
+    with `answered` the answered ones; optionally only in one group or with one hashtag.
+    Open questions are walked off their own partial index (posts_open_questions)."""
+    qs = visible_posts(user).filter(is_question=True, accepted_answer__isnull=not answered)
+    if group is not None:
+        qs = qs.filter(group=group)
+    if hashtag is not None:
+        qs = qs.filter(pk__in=TaggedPost.objects.filter(tag=hashtag).values("content_object_id"))
+    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
+    return FeedPage([FeedItem(p) for p in posts], next_cursor)

@@ -21,11 +21,14 @@ from django.utils.translation import gettext as _
 from digests import services as inbox
 from groups import services as group_services
 from groups.models import Ban, Group, Membership
+from groups.moderation import can_moderate_post
+from groups.selectors import can_use_site
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
 from posts.markup import Markup, render
 from posts.models import Comment, Post, PostImage, Reaction
+from posts.selectors import can_view_post
 
 
 @dataclass
@@ -118,14 +121,20 @@ def create_post(
     body: str,
     images: Sequence[UploadedFile] = (),
     group: Group | None = None,
+    is_question: bool = False,
 ) -> Post:
-    """Publish a post, company-wide or in a group the author belongs to. Raises
-    ValidationError with a readable message for bad input; nothing is saved then."""
+    """Publish a post, company-wide or in a group the author belongs to; a question waits
+    for an accepted answer. Raises ValidationError with a readable message for bad input;
+    nothing is saved then."""
     _check_audience(author, group)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     clean_images = _check_images(images)
     post = Post.objects.create(
-        author=author, body=body.strip(), body_html=rendered.markup.html, group=group
+        author=author,
+        body=body.strip(),
+        body_html=rendered.markup.html,
+        group=group,
+        is_question=bool(is_question),
     )
     if group is not None:
         group_services.touch(group.pk)
@@ -148,17 +157,29 @@ def _require_author(obj: Post | Comment, user: User) -> None:
 
 
 @transaction.atomic
-def edit_post(*, post: Post, editor: User, body: str) -> Post:
-    """Change a post's text (its images stay). Marks it edited; people newly mentioned are
-    told, people already mentioned are not told again."""
+def edit_post(*, post: Post, editor: User, body: str, is_question: bool | None = None) -> Post:
+    """Change a post's text (its images stay), and whether it is a question (None: as it
+    is). Marks it edited; people newly mentioned are told, people already mentioned are not
+    told again. A post that stops being a question loses its accepted answer."""
     _require_author(post, editor)
     _require_writable(post)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     before = set(post.mentions.values_list("pk", flat=True))
+    post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
     post.body = body.strip()
     post.body_html = rendered.markup.html
     post.edited_at = timezone.now()
-    post.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+    fields = ["body", "body_html", "edited_at", "updated_at"]
+    withdrawn = False
+    if is_question is not None and bool(is_question) != post.is_question:
+        post.is_question = bool(is_question)
+        fields.append("is_question")
+        if not post.is_question and post.accepted_answer_id is not None:
+            post.accepted_answer, post.answered_at, withdrawn = None, None, True
+            fields += ["accepted_answer", "answered_at"]
+    post.save(update_fields=fields)
+    if withdrawn:
+        transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=post.pk))
     set_post_hashtags(post=post, names=rendered.markup.hashtags)
     post.mentions.set(rendered.mentioned)
     new_ids = [u.pk for u in rendered.mentioned if u.pk not in before and u.pk != editor.pk]
@@ -219,6 +240,10 @@ def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
 @transaction.atomic
 def delete_comment(*, comment: Comment, user: User) -> None:
     _require_author(comment, user)
+    # The foreign key would forget the answer by itself (SET_NULL); its date goes with it.
+    Post.objects.filter(pk=comment.post_id, accepted_answer_id=comment.pk).update(
+        accepted_answer=None, answered_at=None
+    )
     # A removed comment was already taken out of the count.
     deleted, _rows = Comment.objects.filter(pk=comment.pk).delete()
     if deleted and not comment.is_removed:
@@ -245,3 +270,73 @@ def toggle_like(*, post: Post, user: User) -> bool:
     if post.author_id != user.pk:
         transaction.on_commit(lambda: inbox.post_liked(post_id=post.pk, user_id=user.pk))
     return True
+
+
+# --- questions and their accepted answer --------------------------------------------------
+
+
+def can_accept_answer(user: User, post: Post, *, moderator: bool | None = None) -> bool:
+    """Who may accept (or unaccept) an answer to a question: the person who asked, and whoever
+    may moderate the post (managers and owners of its group, site admins). `moderator`: the
+    caller's `can_moderate_post(user, post)`, when it has it already."""
+    if not post.is_question or not can_use_site(user):
+        return False
+    if post.author_id == user.pk:
+        return True
+    return can_moderate_post(user, post) if moderator is None else moderator
+
+
+def _locked_question(post: Post, user: User) -> Post:
+    post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
+    if not can_view_post(user, post):
+        raise PermissionDenied(_("You cannot see this post."))
+    if not post.is_question:
+        raise ValidationError(
+            _("Only questions have an accepted answer: mark the post as a question first.")
+        )
+    if not can_accept_answer(user, post):
+        raise PermissionDenied(
+            _("Only the person who asked, or a manager of the group, can accept an answer.")
+        )
+    _require_writable(post)
+    return post
+
+
+@transaction.atomic
+def accept_answer(*, post: Post, comment: Comment, by: User) -> Post:
+    """Mark `comment` as the answer to the question `post`, replacing any earlier one. The
+    comment's author is told (after commit). Accepting the accepted answer again changes
+    nothing and tells nobody twice, so a double submit is harmless."""
+    # The comment first, then the post: the order moderation takes them in when it removes a
+    # comment, so the two cannot deadlock, and a removal waits for this (or this for it).
+    chosen = (
+        Comment.objects.select_for_update(of=("self",))
+        .filter(pk=comment.pk, post_id=post.pk)
+        .first()
+    )
+    post = _locked_question(post, by)
+    if chosen is None:
+        raise ValidationError(_("Only a comment on this question can be its answer."))
+    if chosen.is_removed:
+        raise ValidationError(_("A moderator removed this comment: it cannot be the answer."))
+    if post.accepted_answer_id == chosen.pk:
+        return post
+    post.accepted_answer, post.answered_at = chosen, timezone.now()
+    post.save(update_fields=["accepted_answer", "answered_at"])
+    transaction.on_commit(
+        lambda: inbox.answer_accepted(post_id=post.pk, comment_id=chosen.pk, accepted_by_id=by.pk)
+    )
+    return post
+
+
+@transaction.atomic
+def unaccept_answer(*, post: Post, by: User) -> Post:
+    """Take the accepted answer back: the question is open again. Nothing to take back is
+    no error (a double submit)."""
+    post = _locked_question(post, by)
+    if post.accepted_answer_id is None:
+        return post
+    post.accepted_answer, post.answered_at = None, None
+    post.save(update_fields=["accepted_answer", "answered_at"])
+    transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=post.pk))
+    return post

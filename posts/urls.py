@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/comments/", views.comment, name="comment"),
     path("comments/<int:pk>/edit/", views.edit_comment, name="edit_comment"),
     path("comments/<int:pk>/delete/", views.delete_comment, name="delete_comment"),
+    path("comments/<int:pk>/answer/", views.accept_answer, name="accept_answer"),
     path("images/<uuid:key>/", views.post_image, name="image"),
 ]

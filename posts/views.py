@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db.models.functions import Lower
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from esn.navigation import next_url
 from groups.moderation import can_moderate_post
-from groups.selectors import invitations_for, my_groups
-from hashtags.selectors import suggested_hashtags
+from groups.selectors import invitations_for, my_groups, readable_groups
+from hashtags.selectors import get_visible_hashtag, suggested_hashtags
 from people.selectors import suggested_people
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, PostForm
@@ -26,9 +29,11 @@ def page_cursor(request) -> selectors.Cursor | None:
         raise BadRequest(_("That page link is broken or out of date.")) from None
 
 
-def render_feed(request, *, page, template: str, context: dict):
-    """A page of posts: the whole page, or for htmx "Load more" just the next items."""
-    context = {**context, "page": page, "more_url": f"{request.path}?cursor={page.next_cursor}"}
+def render_feed(request, *, page, template: str, context: dict, query: dict | None = None):
+    """A page of posts: the whole page, or for htmx "Load more" just the next items. `query`:
+    the page's own parameters (filters), kept in the "Load more" link."""
+    more = urlencode({**(query or {}), "cursor": page.next_cursor})
+    context = {**context, "page": page, "more_url": f"{request.path}?{more}"}
     if request.htmx and request.GET.get("cursor"):
         return render(request, "posts/_feed_page.html", context)
     return render(request, template, context)
@@ -72,6 +77,7 @@ def create(request):
                 body=form.cleaned_data["body"],
                 images=form.cleaned_data["images"],
                 group=form.cleaned_data["group"],
+                is_question=form.cleaned_data["is_question"],
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc.args[0] if isinstance(exc, PermissionDenied) else exc)
@@ -110,11 +116,13 @@ def detail(request, pk: int, comment_form=None, status=200):
             raise Http404(_("No such post."))
         # Its author is told why it is gone; everyone else gets a plain 404.
         return render(request, "posts/removed.html", {"post": removed})
+    can_moderate = can_moderate_post(request.user, post)
     context = {
         "post": post,
         "comments": selectors.thread(request.user, post),
         "comment_form": comment_form or CommentForm(),
-        "can_moderate": can_moderate_post(request.user, post),
+        "can_moderate": can_moderate,
+        "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
     }
     return render(request, "posts/detail.html", context, status=status)
 
@@ -123,10 +131,17 @@ def edit(request, pk: int):
     post = _visible_or_404(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author can edit this post."))
-    form = EditPostForm(request.POST or None, initial={"body": post.body})
+    form = EditPostForm(
+        request.POST or None, initial={"body": post.body, "is_question": post.is_question}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
+            services.edit_post(
+                post=post,
+                editor=request.user,
+                body=form.cleaned_data["body"],
+                is_question=form.cleaned_data["is_question"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -173,24 +188,113 @@ def comment(request, pk: int):
         else:
             if request.htmx:
                 post = _visible_or_404(request, pk)
-                return render(
-                    request,
-                    "posts/_comments.html",
-                    {
-                        "post": post,
-                        "comments": selectors.thread(request.user, post),
-                        "comment_form": CommentForm(),
-                    },
-                )
+                return render(request, "posts/_comments.html", _thread_context(request, post))
             return redirect(f"{post.get_absolute_url()}#comment-{new.pk}")
     if request.htmx:
         return render(
-            request,
-            "posts/_comments.html",
-            {"post": post, "comments": selectors.thread(request.user, post), "comment_form": form},
-            status=422,
+            request, "posts/_comments.html", _thread_context(request, post, form), status=422
         )
     return detail(request, pk, comment_form=form, status=422)
+
+
+def _thread_context(request, post, comment_form=None) -> dict:
+    """What the comment thread partial needs, for an htmx answer."""
+    can_moderate = can_moderate_post(request.user, post)
+    return {
+        "post": post,
+        "comments": selectors.thread(request.user, post),
+        "comment_form": comment_form or CommentForm(),
+        "can_moderate": can_moderate,
+        "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
+    }
+
+
+@require_POST
+def accept_answer(request, pk: int):
+    """Accept a comment as the answer to its question (or, with action=unaccept, take the
+    accepted answer back). htmx gets the thread and the post's labels; a plain post goes back
+    to the comment."""
+    found = selectors.visible_comments(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404(_("No such comment."))
+    post = _visible_or_404(request, found.post_id)
+    back = f"{post.get_absolute_url()}#comment-{found.pk}"
+    try:
+        if request.POST.get("action") == "unaccept":
+            services.unaccept_answer(post=post, by=request.user)
+        else:
+            services.accept_answer(post=post, comment=found, by=request.user)
+    except ValidationError as exc:
+        if request.htmx:
+            # Swapped in like a success, so the person reads why nothing changed.
+            context = _thread_context(request, _visible_or_404(request, post.pk))
+            return render(
+                request,
+                "posts/_answer_done.html",
+                {**context, "answer_error": " ".join(exc.messages)},
+            )
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    post = _visible_or_404(request, post.pk)
+    if request.htmx:
+        return render(request, "posts/_answer_done.html", _thread_context(request, post))
+    if post.accepted_answer_id == found.pk:
+        messages.success(request, _("Accepted as the answer."))
+    else:
+        messages.success(request, _("The question is open again."))
+    return redirect(back)
+
+
+def questions(request):
+    """Questions people asked, open ones first (the "Unanswered" view) or answered ones,
+    optionally in one group or with one hashtag. A group or hashtag the viewer may not know of
+    is a 404, exactly like one that does not exist."""
+    answered = request.GET.get("state") == "answered"
+    group = hashtag = None
+    if request.GET.get("group"):
+        group = readable_groups(request.user).filter(slug=request.GET["group"]).first()
+        if group is None:
+            raise Http404(_("No such group."))
+    if request.GET.get("tag"):
+        hashtag = get_visible_hashtag(request.user, request.GET["tag"].lstrip("#"))
+        if hashtag is None:
+            raise Http404(_("No posts carry this hashtag yet."))
+    page = selectors.questions(
+        request.user,
+        answered=answered,
+        group=group,
+        hashtag=hashtag,
+        cursor=page_cursor(request),
+    )
+    filters = {"group": group.slug if group else "", "tag": hashtag.slug if hashtag else ""}
+    filters = {k: v for k, v in filters.items() if v}
+    context = {
+        "answered": answered,
+        "group": group,
+        "hashtag": hashtag,
+        "groups": readable_groups(request.user).order_by(Lower("name"), "id").only("name", "slug"),
+        "open_url": _with_query(request.path, filters),
+        "answered_url": _with_query(request.path, {"state": "answered", **filters}),
+    }
+    if not answered:
+        postable = [g for g in my_groups(request.user) if g.archived_at is None]
+        form = PostForm(
+            user=request.user, groups=postable, group=group, initial={"is_question": True}
+        )
+        if not request.user.is_guest or form.has_groups:
+            context["form"] = form
+    state = {"state": "answered"} if answered else {}
+    return render_feed(
+        request,
+        page=page,
+        template="posts/questions.html",
+        context=context,
+        query={**state, **filters},
+    )
+
+
+def _with_query(path: str, params: dict) -> str:
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 def _own_comment(request, pk: int) -> Comment:

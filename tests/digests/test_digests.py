@@ -361,18 +361,23 @@ def test_building_a_chunk_takes_the_same_queries_for_any_number_of_people(size, 
         follow_person(follower=person, followee=owner)
         follow_hashtag(user=person, hashtag=tag)
     for n in range(5):
-        post_services.create_post(author=owner, body=f"#news item {n}", group=group)
+        post_services.create_post(
+            author=owner, body=f"#news item {n}", group=group, is_question=n % 2 == 0
+        )
     seen_long_ago(*people)
 
     preferences.set_frequency(user=owner, frequency=Frequency.OFF)
     ctx = _chunk_queries(people)
+    assert "Unanswered questions in your groups" in mail.outbox[0].body
 
     ledger = [q for q in ctx.captured_queries if q["sql"].startswith('UPDATE "digests_digestrun"')]
     others = len(ctx.captured_queries) - len(ledger)
     # claim in a savepoint (3), site settings (1), runs with their people (1), previous
     # digests (1), source choices, memberships, follows, hashtag follows, blocks (5),
     # candidates (1), the posts with authors and groups, their images and hashtags (3):
-    # 15, for 4 people or 16.
+    # 15, for 4 people or 16. Open questions in one's groups (three of the posts here) cost
+    # no query of their own: their groups come with the memberships, the questions with the
+    # candidates.
     assert others == 15
     # The ledger: one mark per digest sent, right after its email left (see planning.py).
     assert len(ledger) == size
@@ -586,3 +591,130 @@ def test_a_blocked_person_stays_out_of_my_digest(member, colleague, owner):
 
     text = digest_to(member).body
     assert "OWNER beans" in text and "BLOCKED-AUTHOR" not in text
+
+
+# --- unanswered questions in my groups ----------------------------------------------------
+
+
+def _ask(author, body, group=None, **kwargs):
+    return post_services.create_post(author=author, body=body, group=group, is_question=True)
+
+
+def test_open_questions_in_my_groups_have_their_own_section(member, colleague, owner, admin):
+    site = SiteSettings.current()
+    site.include_groups = False  # group posts stay in the feed; open questions are mailed
+    site.save()
+    asked, quiet, muted = (
+        make_group(owner, Group.Kind.OPEN, name=name) for name in ("Help desk", "Quiet", "Loud")
+    )
+    private = make_group(owner, Group.Kind.PRIVATE, name="Pricing")
+    for group in (asked, quiet, muted):
+        group_services.join_group(user=member, group=group)
+        group_services.join_group(user=colleague, group=group)
+    add_member(private, owner, member)
+    preferences.set_source_level(
+        user=member, kind=SourceKind.GROUP, object_id=quiet.pk, level=Level.FEED
+    )
+    group_services.set_muted(user=member, group=muted, muted=True)
+    seen_long_ago(member)
+    old = _ask(owner, "OLD-Q before my last visit", asked)
+    Post.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=60))
+
+    _ask(owner, "OPEN-Q how do I reset my token?", asked)
+    _ask(owner, "PRIVATE-Q who signs off discounts?", private)
+    solved = _ask(owner, "SOLVED-Q where is the wiki?", asked)
+    reply = post_services.add_comment(post=solved, author=colleague, body="here")
+    post_services.accept_answer(post=solved, comment=reply, by=owner)
+    _ask(member, "MINE-Q my own question", asked)
+    _ask(owner, "FEED-ONLY-Q in a group I keep out of mail", quiet)
+    _ask(owner, "MUTED-Q in a muted group", muted)
+    _ask(owner, "COMPANY-Q not in a group")
+    removed = _ask(owner, "REMOVED-Q taken down", asked)
+    moderation.remove_post(post=removed, user=admin, reason="spam")
+    post_services.create_post(author=owner, body="PLAIN-POST not a question", group=asked)
+    leaving = _ask(owner, "LEFT-Q in a group I leave before the digest", private)
+    group_services.leave_group(user=member, group=private)
+
+    run_digests()
+
+    message = digest_to(member)
+    text, html = message.body, html_of(message)
+    assert "== Unanswered questions in your groups ==" in text
+    assert "OPEN-Q" in text and "why: open question in Help desk" in text
+    assert reverse("questions") in html
+    for left_out in (
+        "OLD-Q",
+        "PRIVATE-Q",
+        "SOLVED-Q",
+        "MINE-Q",
+        "FEED-ONLY-Q",
+        "MUTED-Q",
+        "COMPANY-Q",
+        "REMOVED-Q",
+        "PLAIN-POST",
+        "LEFT-Q",
+    ):
+        assert left_out not in text and left_out not in html, left_out
+    assert leaving.pk not in DigestRun.objects.get(user=member).post_ids
+    # Colleague was asked the same question: it is theirs too, and nothing else is.
+    assert "OPEN-Q" in digest_to(colleague).body
+
+
+def test_a_question_answered_before_the_digest_leaves_is_not_mailed(member, owner, colleague):
+    group = make_group(owner, Group.Kind.OPEN, name="Help desk")
+    for person in (member, colleague):
+        group_services.join_group(user=person, group=group)
+    site = SiteSettings.current()
+    site.include_groups = False
+    site.save()
+    seen_long_ago(member)
+    question = _ask(owner, "LATE-ANSWER-Q anyone?", group)
+    planning.plan(enqueue=lambda chunk: None)  # planned now, sent later
+    reply = post_services.add_comment(post=question, author=colleague, body="me")
+    post_services.accept_answer(post=question, comment=reply, by=owner)
+
+    run_digests(timezone.now() + timedelta(hours=1))
+
+    # The only item got answered in between: built at send time, found empty, not sent.
+    assert digest_to(member) is None
+    assert DigestRun.objects.get(user=member).status == Status.EMPTY
+
+
+def test_an_open_question_in_a_digest_group_is_listed_once(member, owner):
+    group = make_group(owner, Group.Kind.OPEN, name="Help desk")
+    group_services.join_group(user=member, group=group)
+    seen_long_ago(member)
+    _ask(owner, "ONCE-Q printer?", group)
+    post_services.create_post(author=owner, body="NEWS the printer is fixed", group=group)
+
+    run_digests()
+
+    text = digest_to(member).body
+    assert text.count("ONCE-Q") == 1
+    assert text.index("== Unanswered questions in your groups ==") < text.index("ONCE-Q")
+    assert "== Help desk ==" in text and "NEWS" in text
+
+
+def test_the_site_can_leave_questions_out_of_digests(member, owner):
+    site = SiteSettings.current()
+    site.include_groups = False
+    site.include_unanswered = False
+    site.save()
+    group = make_group(owner, Group.Kind.OPEN, name="Help desk")
+    group_services.join_group(user=member, group=group)
+    seen_long_ago(member)
+    _ask(owner, "UNMAILED-Q anyone?", group)
+
+    run_digests()
+
+    assert digest_to(member) is None
+
+
+def test_the_settings_page_says_open_questions_come_in_the_digest(member_client):
+    html = member_client.get(reverse("digests:settings")).content.decode()
+    assert "questions</a> asked in your groups that are still unanswered" in html
+    site = SiteSettings.current()
+    site.include_unanswered = False
+    site.save()
+    html = member_client.get(reverse("digests:settings")).content.decode()
+    assert "still unanswered" not in html

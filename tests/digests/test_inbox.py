@@ -371,3 +371,125 @@ def test_blocking_a_person_silences_them_and_ends_the_follows(
     with django_capture_on_commit_callbacks(execute=True):
         post_services.create_post(author=colleague, body="@mia.member again")
     assert kinds(member) == [Kind.MENTION]
+
+
+# --- accepted answers ----------------------------------------------------------------------
+
+
+def _question_with_answer(asker, answerer, group=None):
+    question = post_services.create_post(
+        author=asker, body="Where is the VPN guide?", group=group, is_question=True
+    )
+    answer = post_services.add_comment(post=question, author=answerer, body="ANSWER-TEXT wiki")
+    InboxItem.objects.all().delete()  # the reply row to the asker is not what this is about
+    return question, answer
+
+
+def test_an_accepted_answer_tells_its_author(
+    member, colleague, client, django_capture_on_commit_callbacks
+):
+    question, answer = _question_with_answer(member, colleague)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=member)
+
+    [row] = rows(colleague)
+    assert (row.kind, row.actor_user, row.post, row.comment) == (
+        Kind.ANSWER,
+        member,
+        question,
+        answer,
+    )
+    assert rows(member) == []
+    client.force_login(colleague)
+    page = client.get(reverse("digests:inbox")).content.decode()
+    assert "Mia Member</strong> accepted your answer" in page
+    assert "ANSWER-TEXT wiki" in page
+    response = client.get(reverse("digests:open", args=[row.pk]))
+    assert response["Location"] == f"{question.get_absolute_url()}#comment-{answer.pk}"
+
+
+def test_accepting_ones_own_comment_tells_nobody(member, django_capture_on_commit_callbacks):
+    question, mine = _question_with_answer(member, member)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=mine, by=member)
+    assert InboxItem.objects.count() == 0
+
+
+def test_a_manager_accepting_is_named_as_who_accepted(
+    member, colleague, owner, django_capture_on_commit_callbacks
+):
+    group = make_group(owner, Group.Kind.OPEN)
+    for person in (member, colleague):
+        group_services.join_group(user=person, group=group)
+    question, answer = _question_with_answer(member, colleague, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=owner)
+    [row] = rows(colleague)
+    assert row.actor_user == owner
+
+
+def test_an_accepted_answer_respects_blocks_and_mutes(
+    member, colleague, outsider, owner, django_capture_on_commit_callbacks
+):
+    from people.services import block_person
+
+    question, answer = _question_with_answer(member, colleague)
+    block_person(blocker=colleague, blocked=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=member)
+    assert rows(colleague) == []
+
+    group = make_group(owner, Group.Kind.OPEN)
+    for person in (member, outsider):
+        group_services.join_group(user=person, group=group)
+    group_services.set_muted(user=outsider, group=group, muted=True)
+    in_group, reply = _question_with_answer(member, outsider, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=in_group, comment=reply, by=member)
+    assert rows(outsider) == []
+
+
+def test_the_row_goes_when_the_answer_is_taken_back_replaced_or_removed(
+    member, colleague, outsider, django_capture_on_commit_callbacks
+):
+    question, answer = _question_with_answer(member, colleague)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.unaccept_answer(post=question, by=member)
+    assert rows(colleague) == []
+
+    # Accepted again: the same row comes back, unread, not a second one.
+    InboxItem.objects.update(unread=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=member)
+    [row] = rows(colleague)
+    assert row.unread and InboxItem.objects.filter(recipient=colleague).count() == 1
+
+    better = post_services.add_comment(post=question, author=outsider, body="Better")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=better, by=member)
+    assert rows(colleague) == []
+    assert [r.kind for r in rows(outsider)] == [Kind.ANSWER]
+
+    admin = UserFactory(username="site.admin", is_staff=True, is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.remove_comment(comment=better, user=admin, reason="wrong")
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.restore_comment(comment=better, user=admin)
+    # Restored, but no longer the answer: "accepted your answer" would be untrue.
+    assert [r.kind for r in rows(outsider)] == [Kind.MODERATION]
+
+
+def test_no_row_about_a_question_the_answerer_can_no_longer_see(
+    member, colleague, owner, django_capture_on_commit_callbacks
+):
+    group = make_group(owner, Group.Kind.PRIVATE)
+    add_member(group, owner, member)
+    add_member(group, owner, colleague)
+    question, answer = _question_with_answer(member, colleague, group)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.accept_answer(post=question, comment=answer, by=member)
+    assert len(rows(colleague)) == 1
+    group_services.leave_group(user=colleague, group=group)
+    assert rows(colleague) == []

@@ -130,6 +130,7 @@ def test_phone_navigation_reachable_without_horizontal_scroll(new_page):
     destinations = [
         ("Home", r"/$", "Home"),
         ("All", r"/all/$", "All posts"),
+        ("Questions", r"/questions/$", "Questions"),
         ("Groups", r"/groups/$", "Groups"),
         ("Hashtags", r"/hashtags/$", "Hashtags"),
         ("People", r"/people/$", "People"),

@@ -184,6 +184,9 @@ PATHS = (
     "tags_dir",
     "people_dir",
     "profile",  # the author of every post
+    "questions",  # every post is an open question
+    *(f"questions_group:{g}" for g in GROUPS),  # the Questions page filtered by group
+    *(f"questions_tag:{p}" for p in POSTS),  # ... and by a hashtag only that post carries
     *(f"group:{g}" for g in GROUPS),
     *(f"members:{g}" for g in GROUPS),
     "tag:matrix_topic",  # carried by every post
@@ -211,6 +214,11 @@ def expected_status(viewer: str, path: str) -> int:
         if not KNOWS[(viewer, arg)]:
             return 404
         return 200 if READS[(viewer, arg)] else 403
+    if kind == "questions_group":
+        # A group whose posts the viewer may not read is no filter at all, like a missing one.
+        return 200 if READS[(viewer, arg)] else 404
+    if kind == "questions_tag":
+        return 200 if EXPECTED[(viewer, arg)] else 404
     if kind == "tag":
         if arg == "matrix_topic":
             return 200  # everyone signed in follows it
@@ -231,11 +239,11 @@ def listed_posts(viewer: str, path: str) -> list[str] | None:
     if expected_status(viewer, path) != 200:
         return None
     kind, _sep, arg = path.partition(":")
-    if kind in ("home", "all", "profile") or path == "tag:matrix_topic":
+    if kind in ("home", "all", "profile", "questions") or path == "tag:matrix_topic":
         return visible_posts_of(viewer)
-    if kind == "group" and READS[(viewer, arg)]:
+    if kind in ("group", "questions_group") and READS[(viewer, arg)]:
         return visible_posts_of(viewer, arg)
-    if kind in ("tag", "detail") and arg in POSTS:
+    if kind in ("tag", "detail", "questions_tag") and arg in POSTS:
         return [arg]
     return None
 
@@ -297,6 +305,7 @@ class World:
             "tags_dir": reverse("hashtags:directory"),
             "people_dir": reverse("people:directory"),
             "profile": self.author.get_absolute_url(),
+            "questions": reverse("questions"),
         }
         if kind in simple:
             return simple[kind]
@@ -304,6 +313,10 @@ class World:
             return self.groups[arg].get_absolute_url()
         if kind == "members":
             return reverse("groups:members", args=[self.groups[arg].slug])
+        if kind == "questions_group":
+            return reverse("questions") + f"?group={self.groups[arg].slug}"
+        if kind == "questions_tag":
+            return reverse("questions") + f"?tag={tag_of(arg)}"
         if kind == "tag":
             slug = {"matrix_topic": SHARED_TAG, "missing": MISSING_TAG}.get(arg) or tag_of(arg)
             return reverse("hashtags:detail", args=[slug])
@@ -403,8 +416,9 @@ def _build_world(media_root: str) -> World:
 
     def post(name: str, group: Group | None) -> Post:
         body = f"{marker(name)} on #{SHARED_TAG} and #{tag_of(name)}"
+        # Every post is a question, so the Questions page lists them all (when visible).
         return post_services.create_post(
-            author=author, body=body, group=group, images=[image_upload()]
+            author=author, body=body, group=group, images=[image_upload()], is_question=True
         )
 
     posts = {name: post(name, groups[g] if g else None) for name, g in GROUP_OF.items()}

@@ -37,6 +37,7 @@ def test_seed_builds_a_believable_company(seeded):
     _content_spreads_over_weeks()
     _ana_has_a_populated_home_feed_and_groups()
     _every_group_membership_is_the_members_own_act()
+    _some_posts_are_questions_and_some_are_answered()
 
 
 def _people_and_accounts(seeded):
@@ -92,6 +93,18 @@ def _every_group_membership_is_the_members_own_act():
     assert Group.objects.filter(kind=Group.Kind.SECRET).exists()
     guest = User.objects.get(username="gus.partner")
     assert guest.is_guest and guest.sponsor and guest.memberships.count() == 1
+
+
+def _some_posts_are_questions_and_some_are_answered():
+    questions = Post.objects.filter(is_question=True)
+    answered = questions.filter(accepted_answer__isnull=False).select_related("accepted_answer")
+    assert questions.filter(accepted_answer__isnull=True).count() >= 10
+    assert answered.count() >= 10
+    for post in answered:
+        answer = post.accepted_answer
+        assert answer.post_id == post.pk and answer.author_id != post.author_id
+        assert post.created_at < answer.created_at < post.answered_at <= timezone.now()
+    assert not Post.objects.filter(is_question=False, accepted_answer__isnull=False).exists()
 
 
 def test_seed_is_idempotent(seeded):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from groups import services as group_services
@@ -138,6 +139,16 @@ COMMENTS = [
     "Can we add this to the onboarding guide?",
 ]
 
+# Posts that start like these are asked as questions; every other one of them (oldest first)
+# gets this answer, accepted by the person who asked.
+QUESTIONS = {
+    "Question for the group": "Block two mornings a week in your calendar and decline what "
+    "lands there. It works.",
+    "Does anyone have": "There is one in the wiki under Projects > Templates > One-page brief.",
+    "First month here": "Yes: the glossary is pinned in the wiki, and the onboarding guide "
+    "links it too.",
+}
+
 GROUPS = [
     # name, kind, description, allow_guests, owner department
     (
@@ -226,6 +237,7 @@ class Seeder:
         self.make_follows()
         self.make_groups()
         self.make_posts()
+        self.make_questions()
 
     # --- people -----------------------------------------------------------------------
 
@@ -413,3 +425,36 @@ class Seeder:
             after = posted_at[like.post_id] + timedelta(minutes=self.rng.randint(1, 2 * 24 * 60))
             like.created_at = min(after, self.now - timedelta(minutes=1))
         Reaction.objects.bulk_update(likes, ["created_at"], batch_size=500)
+
+    # --- questions, some answered -------------------------------------------------------
+
+    def make_questions(self) -> None:
+        """Mark the posts that ask something as questions and accept an answer on every
+        other one. No random draws here, so everything above stays the same for the seed."""
+        starts = Q()
+        for start in QUESTIONS:
+            starts |= Q(body__startswith=start)
+        asked = list(
+            Post.objects.filter(starts).select_related("group").order_by("created_at", "id")
+        )
+        Post.objects.filter(pk__in=[p.pk for p in asked]).update(is_question=True)
+        for n, post in enumerate(asked):
+            post.is_question = True
+            if n % 2:
+                continue  # stays open: the Questions page and digests have something to show
+            pool = (
+                list(User.objects.filter(memberships__group=post.group).order_by("pk"))
+                if post.group_id
+                else self.people
+            )
+            helpers = [p for p in pool if p.pk != post.author_id and not p.is_guest]
+            body = next(text for start, text in QUESTIONS.items() if post.body.startswith(start))
+            answer = post_services.add_comment(
+                post=post, author=helpers[n % len(helpers)], body=body
+            )
+            answered_at = min(post.created_at + timedelta(hours=3), self.now - timedelta(minutes=1))
+            Comment.objects.filter(pk=answer.pk).update(
+                created_at=answered_at - timedelta(minutes=20)
+            )
+            post_services.accept_answer(post=post, comment=answer, by=post.author)
+            Post.objects.filter(pk=post.pk).update(answered_at=answered_at)
