@@ -123,7 +123,7 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
             Q(search_profile__regex=pattern)
             | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
         )
-    # Whose name starts with the first word comes before whose department does.
+    # Whose name starts with the first word comes before whose department or skill does.
     name = Unaccent(
         Lower(
             Concat(
