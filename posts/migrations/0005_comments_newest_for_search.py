@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('posts', '0003_questions_and_search'),
+        ('posts', '0004_answered_questions_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
