@@ -8,13 +8,14 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 EMBEDDED := $(BIN)/python -m esn.embedded exec --
 
-.PHONY: run test lint format check migrate shell seed digests bench e2e clean help
+.PHONY: run test lint format check migrate shell seed digests bench bench-search e2e clean help
 
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
 	@echo "make test   - the full test suite (DATABASE_URL / REDIS_URL used when set)"
 	@echo "make lint   - ruff check + format check; make format to fix formatting"
 	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
+	@echo "make bench-search - search benchmark at 10k/100k/1M posts (ARGS=\"--sizes 10000\")"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12, ... on PATH)"; exit 1; }
@@ -61,6 +62,10 @@ shell: $(STAMP)
 
 bench: $(STAMP)
 	$(EMBEDDED) $(BIN)/python bench/feed.py $(ARGS)
+
+# Its own database (esn_bench_search, created and emptied): ARGS="--sizes 10000,100000"
+bench-search: $(STAMP)
+	$(EMBEDDED) $(BIN)/python bench/search.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

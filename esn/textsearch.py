@@ -11,9 +11,12 @@ recovers most of that. `unaccent` makes "Muller" find "Müller" and "cafe" find 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Func, TextField, Value
+
+from hashtags.parsing import strip_spoofing_characters
 
 SEARCH_CONFIG = "simple"
 
@@ -31,12 +34,24 @@ class Unaccent(Func):
 # to_tsquery's syntax, so no input is an error.
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 12
+# Longer "words" are pasted junk; PostgreSQL ignores words over 2047 characters anyway.
+MAX_WORD_LENGTH = 100
 
 
 def query_words(text: str) -> list[str]:
-    """The words of a search box input, at most MAX_QUERY_WORDS of them, lowercased."""
-    words = [w.lower() for w in _WORD.findall(text or "") if w.strip("_")]
+    """The words of a search box input, at most MAX_QUERY_WORDS of them, lowercased.
+    Invisible spoofing characters (zero-width space, bidi overrides) are dropped first, so
+    "sa\u200bles" is the word "sales", as it reads."""
+    text = strip_spoofing_characters(text or "")
+    words = [w.lower() for w in _WORD.findall(text) if w.strip("_") and len(w) <= MAX_WORD_LENGTH]
     return words[:MAX_QUERY_WORDS]
+
+
+def fold(text: str) -> str:
+    """Python's approximation of `esn_unaccent(lower(text))`, for highlighting matched words
+    in text already found by PostgreSQL: accents dropped (é -> e, ß -> ss), case folded."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def prefix_query(words: list[str]) -> SearchQuery | None:

@@ -4,8 +4,10 @@ kind, and whether the viewer is an employee, a guest or an admin."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Lower
 
+from esn.textsearch import Unaccent
 from groups.models import Ban, Group, GroupSettings, Invitation, JoinRequest, Membership
 from people.models import User
 
@@ -105,6 +107,25 @@ def directory(user, *, query: str = "", kind: str = "") -> QuerySet[Group]:
             is_member=Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
         )
     return qs.order_by("-last_activity_at", "-id")
+
+
+def search_groups(user, words: list[str]) -> QuerySet[Group]:
+    """Groups `user` may know of (`visible_groups`: a secret group only for its members,
+    invitees and admins) with every word at the start of a word of the name or description,
+    accents and case ignored. Most active first, each with `is_member`."""
+    if not words:
+        return Group.objects.none()
+    text = Unaccent(Lower(Concat("name", Value(" "), "description", output_field=TextField())))
+    qs = visible_groups(user).annotate(search_text=text)
+    for word in words[:5]:
+        qs = qs.filter(
+            search_text__regex=Concat(
+                Value(r"\m"), Unaccent(Lower(Value(word))), output_field=TextField()
+            )
+        )
+    return qs.annotate(
+        is_member=Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
+    ).order_by("-last_activity_at", "-id")
 
 
 def my_groups(user) -> QuerySet[Group]:

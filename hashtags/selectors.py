@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
+from esn.textsearch import Unaccent
+from groups.selectors import can_use_site
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from people.models import User
-from posts.selectors import visible_posts
+from posts.selectors import visible_post_q, visible_posts
 
 
 def get_hashtag(slug: str) -> Hashtag | None:
@@ -27,6 +30,28 @@ def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
     if carried.exists() or is_following(user, hashtag):
         return hashtag
     return None
+
+
+def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:
+    """Hashtags whose name, or a `_`-separated part of it, starts with one of `words`
+    ("onboard" finds #sales_onboarding; accents and case ignored) that `user` may know exist: carried by a post they may see, or followed by them (the rule of
+    `get_visible_hashtag`). Alphabetical, each with `is_followed`."""
+    if not words or not can_use_site(user):
+        return Hashtag.objects.none()
+    starts = Q()
+    for word in words:
+        pattern = Concat(Value("(^|_)"), Unaccent(Lower(Value(word))), output_field=TextField())
+        starts |= Q(folded_slug__regex=pattern)
+    carried = Exists(
+        TaggedPost.objects.filter(visible_post_q(user, "content_object__"), tag=OuterRef("pk"))
+    )
+    followed = Exists(HashtagFollow.objects.filter(user=user, hashtag=OuterRef("pk")))
+    return (
+        Hashtag.objects.annotate(folded_slug=Unaccent("slug"), is_followed=followed)
+        .filter(starts)
+        .filter(carried | Q(is_followed=True))
+        .order_by("slug")
+    )
 
 
 def followed_hashtags(user: User) -> QuerySet[Hashtag]:

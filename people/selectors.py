@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower
+from taggit.models import TaggedItem
 
+from esn.textsearch import Unaccent
+from groups.selectors import visible_people
 from people.models import Block, Follow, User
 
 
@@ -71,3 +75,68 @@ def suggested_people(user: User, *, limit: int = 6) -> list[User]:
 
 def has_blocked(blocker: User, person: User) -> bool:
     return Block.objects.filter(blocker=blocker, blocked=person).exists()
+
+
+# Words of a search that must each match somewhere in a profile.
+MAX_PEOPLE_SEARCH_WORDS = 5
+
+
+def word_start(word: str) -> Concat:
+    """A PostgreSQL regular expression (as an SQL expression) matching text in which a word
+    starts with `word`, accents folded: `\\m` is "start of a word". Search words hold only
+    letters, digits and `_` (esn.textsearch.query_words), nothing a regex would read."""
+    return Concat(Value(r"\m"), Unaccent(Lower(Value(word))), output_field=TextField())
+
+
+def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
+    """People `viewer` may see (`visible_people`: a guest meets only the members of their
+    groups) with every word at the start of a word of their name, username, title,
+    department, location or one of their skills, accents and case ignored: "mar" finds
+    Marieke, "muller" finds Müller. Alphabetical."""
+    if not words:
+        return User.objects.none()
+    profile = Unaccent(
+        Lower(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "username",
+                Value(" "),
+                "title",
+                Value(" "),
+                Coalesce("department__name", Value("")),
+                Value(" "),
+                Coalesce("location__name", Value("")),
+                output_field=TextField(),
+            )
+        )
+    )
+    qs = visible_people(viewer).annotate(search_profile=profile)
+    skills = TaggedItem.objects.filter(
+        content_type__app_label="people", content_type__model="user"
+    ).annotate(skill=Unaccent(Lower("tag__name")))
+    for word in words[:MAX_PEOPLE_SEARCH_WORDS]:
+        pattern = word_start(word)
+        qs = qs.filter(
+            Q(search_profile__regex=pattern)
+            | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
+        )
+    # Whose name starts with the first word comes before whose department or skill does.
+    name = Unaccent(
+        Lower(
+            Concat(
+                "first_name",
+                Value(" "),
+                "last_name",
+                Value(" "),
+                "username",
+                output_field=TextField(),
+            )
+        )
+    )
+    by_name = Case(
+        When(Q(search_name__regex=word_start(words[0])), then=Value(0)), default=Value(1)
+    )
+    return qs.annotate(search_name=name).order_by(by_name, "first_name", "last_name", "username")

@@ -156,7 +156,7 @@ def test_phone_navigation_reachable_without_horizontal_scroll(new_page):
     search.fill("carl")
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"/search/\?q=carl$"))
-    expect(page.get_by_role("heading", name="Search is coming")).to_be_visible()
+    expect(page.get_by_role("heading", name="Search", level=1)).to_be_visible()
     assert scroll_width(page) <= width
 
     account = nav.get_by_label("Your account")

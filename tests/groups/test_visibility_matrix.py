@@ -177,7 +177,9 @@ def visible_posts_of(viewer: str, group: str | None = "any") -> list[str]:
 PATHS = (
     "home",
     "all",
-    "search",
+    "search",  # the Posts tab for the hashtag every post carries
+    *(f"search:{c}" for c in CONTENT),  # the Posts tab for one object's marker
+    *(f"search_tab:{t}" for t in ("people", "groups", "hashtags")),
     "inbox",
     "invitations",
     "groups_dir",
@@ -239,8 +241,11 @@ def listed_posts(viewer: str, path: str) -> list[str] | None:
     if expected_status(viewer, path) != 200:
         return None
     kind, _sep, arg = path.partition(":")
-    if kind in ("home", "all", "profile", "questions") or path == "tag:matrix_topic":
+    if kind in ("home", "all", "profile", "questions") or path in ("tag:matrix_topic", "search"):
         return visible_posts_of(viewer)
+    if kind == "search" and arg in CONTENT:
+        # A comment is found as its post, with the comment under it.
+        return [POST_OF.get(arg, arg)] if EXPECTED[(viewer, arg)] else []
     if kind in ("group", "questions_group") and READS[(viewer, arg)]:
         return visible_posts_of(viewer, arg)
     if kind in ("tag", "detail", "questions_tag") and arg in POSTS:
@@ -299,6 +304,10 @@ class World:
             "home": reverse("home"),
             "all": reverse("all"),
             "search": reverse("search") + f"?q={SHARED_TAG}",
+            "search_tab:people": reverse("search") + "?tab=people&q=viewer",
+            # Every group name and every post's own hashtag starts with "zz".
+            "search_tab:groups": reverse("search") + "?tab=groups&q=zz",
+            "search_tab:hashtags": reverse("search") + "?tab=hashtags&q=zz",
             "inbox": reverse("digests:inbox"),
             "invitations": reverse("groups:invitations"),
             "groups_dir": reverse("groups:directory"),
@@ -307,6 +316,12 @@ class World:
             "profile": self.author.get_absolute_url(),
             "questions": reverse("questions"),
         }
+        if kind == "search" and arg:
+            # The marker's start: found as a prefix, and the page echoing the query back
+            # (search box, links, title) does not contain the marker itself.
+            return reverse("search") + f"?q={marker(arg)[:-2]}"
+        if path in simple:
+            return simple[path]
         if kind in simple:
             return simple[kind]
         if kind == "group":
@@ -577,6 +592,43 @@ def test_read_path(world, viewer, path):
         for group in GROUPS:
             if KNOWS[(viewer, group)]:
                 assert marker(f"{group}group") in html, f"{viewer} should find {group}"
+    if kind in ("search", "search_tab"):
+        check_search_page(world, viewer, path, html)
+
+
+def search_tab_counts(html: str) -> dict[str, str]:
+    return dict(re.findall(r'>(posts|people|groups|hashtags) <span class="tab-count">(\d+)<', html))
+
+
+def check_search_page(world: World, viewer: str, path: str, html: str) -> None:
+    """The "N results" line and every tab's count hold only what the viewer may see."""
+    kind, _sep, arg = path.partition(":")
+    counts = search_tab_counts(html)
+    summary = re.search(r'<p class="search-summary" role="status">\s*(\d+) ', html)
+    shown = int(summary.group(1)) if summary else None
+    known = [g for g in GROUPS if KNOWS[(viewer, g)]]
+    if kind == "search":
+        listed = listed_posts(viewer, path)
+        assert shown == len(listed) and counts["posts"] == str(len(listed)), (path, counts)
+        if arg in COMMENTS and EXPECTED[(viewer, arg)]:
+            assert marker(arg) in html, f"{viewer} should find the comment {arg}"
+    elif arg == "groups":
+        assert shown == len(known) == int(counts["groups"]), counts
+        for group in known:
+            assert marker(f"{group}group") in html, f"{viewer} should find {group}"
+    elif arg == "hashtags":
+        visible = visible_posts_of(viewer)
+        assert shown == len(visible) == int(counts["hashtags"]), counts
+        for post in visible:
+            assert f"#{tag_of(post)}" in html
+    else:
+        user = world.users[viewer]
+        may_see = visible_people(user).filter(last_name="Viewer")
+        assert shown == may_see.count() == int(counts["people"]), counts
+        if viewer == "guest_outside":
+            assert shown == 1  # only themselves
+    if arg == "hashtags":  # the same "zz" finds every group name
+        assert int(counts["groups"]) == len(known), counts
 
 
 # --- 3. digest emails: built through the policy at send time ------------------------------
