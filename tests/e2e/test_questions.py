@@ -64,6 +64,20 @@ def test_ask_a_question_get_an_answer_and_accept_it(page, new_page):
     expect(answered).to_contain_text("big meeting room")
     expect(answered.locator(".badge-answered")).to_contain_text("Answered")
 
+    # Search finds it, labelled answered, also with "Questions only".
+    box = page.get_by_role("navigation", name="Main").get_by_role("searchbox", name="Search")
+    box.fill("meeting room")
+    box.press("Enter")
+    hit = page.locator("article.search-hit")
+    expect(hit).to_have_count(1)
+    expect(hit.locator("mark").first).to_have_text("meeting")
+    expect(hit.locator(".badge-question")).to_have_text("Question")
+    expect(hit.locator(".badge-answered")).to_contain_text("Answered")
+    page.get_by_text("Filter posts").click()
+    page.get_by_label("Questions only").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("article.search-hit .badge-answered")).to_have_count(1)
+
     # Carl is told in his inbox.
     answerer.goto("/inbox/")
     expect(answerer.locator(".inbox-row")).to_contain_text("Mia Member accepted your answer")
