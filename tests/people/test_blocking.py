@@ -198,3 +198,61 @@ def test_a_guest_cannot_mute_someone_they_cannot_see(client, colleague):
     guest = UserFactory(username="gus.guest", is_guest=True, sponsor=colleague)
     client.force_login(guest)
     assert client.post(reverse("people:mute", args=[colleague.username])).status_code == 404
+
+
+def test_both_home_feed_strategies_keep_out_blocked_muted_and_muted_tags(
+    member, colleague, outsider, monkeypatch
+):
+    """The per-source query and the single time-ordered query apply the same exclusions."""
+    from posts import selectors as feed_selectors
+
+    group = make_group(outsider, Group.Kind.OPEN)
+    group_services.join_group(user=member, group=group)
+    muted = UserFactory(username="moe.muted")
+    group_services.join_group(user=muted, group=group)
+    group_services.join_group(user=colleague, group=group)
+    follow_person(follower=member, followee=outsider)
+    make_post(outsider, "kept")
+    make_post(outsider, "muted tag #gossip")
+    make_post(colleague, "blocked, in the group", group=group)
+    make_post(muted, "muted, in the group", group=group)
+    make_post(outsider, "kept in the group", group=group)
+    block_person(blocker=colleague, blocked=member)
+    from digests.preferences import set_source_level
+
+    set_source_level(user=member, kind=SourceKind.PERSON, object_id=muted.pk, level=Level.MUTED)
+    set_source_level(
+        user=member,
+        kind=SourceKind.HASHTAG,
+        object_id=Hashtag.objects.get(slug="gossip").pk,
+        level=Level.MUTED,
+    )
+
+    per_source = bodies(home_feed(member))
+    monkeypatch.setattr(feed_selectors, "PER_SOURCE_MAX", 1)
+    single_query = bodies(home_feed(member))
+
+    assert per_source == single_query == ["kept in the group", "kept"]
+
+
+def test_a_muted_hashtag_stays_out_of_the_digest(member, colleague):
+    follow_person(follower=member, followee=colleague)
+    make_post(colleague, "news #gossip")
+    make_post(colleague, "news without it")
+    from digests.preferences import set_source_level
+
+    set_source_level(
+        user=member,
+        kind=SourceKind.HASHTAG,
+        object_id=Hashtag.objects.get(slug="gossip").pk,
+        level=Level.MUTED,
+    )
+    site = SiteSettings.current()
+    site.include_people = True
+    site.save()
+    since = {member.pk: timezone.now() - timedelta(days=1)}
+
+    digest = build_digests([member], since=since, until=timezone.now(), site=site)[member.pk]
+
+    posts = [item.post.body for section in digest.sections for item in section.items]
+    assert posts == ["news without it"]
