@@ -5,7 +5,6 @@ from datetime import timedelta
 from itertools import zip_longest
 
 from django.db.models import CharField, Count, F, Min, Q, QuerySet, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -136,10 +135,6 @@ class Suggestion:
     reason: str
 
 
-def _named(name: str | None, fallback: str) -> str:
-    return (name or "").strip() or fallback
-
-
 def suggested_people(
     user: User, circle: Circle | None = None, *, limit: int = 5
 ) -> list[Suggestion]:
@@ -147,7 +142,9 @@ def suggested_people(
     department or location with whom `user` shares no group (bridges across the company come
     first), then people followed by several people `user` follows. Never `user`, nobody
     already followed, blocked either way or muted, never a guest for an employee, only people
-    `user` may see; a guest is offered the members of their own groups. Four queries."""
+    `user` may see; a guest is offered the members of their own groups. At most four
+    queries; the follow counts come off the (follower, followee) index alone, so someone who
+    follows a thousand people costs a few milliseconds more, not a join per follow."""
     from groups.models import Membership
     from groups.selectors import can_use_site, visible_people
     from posts.selectors import visible_posts
@@ -156,6 +153,8 @@ def suggested_people(
         return []
     circle = circle or Circle.of(user)
     skip = circle.unsuggestable_people | {user.pk}
+    friend_rows: dict[int, dict] = {}
+    bridge_ids: list[int] = []
     if user.is_guest:
         rows = (
             Membership.objects.filter(group_id__in=circle.groups, user__is_active=True)
@@ -190,45 +189,23 @@ def suggested_people(
             .order_by("-n", "pk")
             .values_list("pk", flat=True)[:limit]
         )
-        # 2. Followed by people the user follows.
-        friends = (
+        # 2. Followed by people the user follows: counted off the follow index alone (the
+        #    names of one follower each are read with the people, below).
+        friends = list(
             Follow.objects.filter(follower_id__in=circle.followed)
-            .filter(followee__is_active=True, followee__is_guest=False)
             .exclude(followee_id__in=skip)
             .exclude(blocked_either_way_q(user, "followee_id"))
             .values("followee_id")
-            .annotate(
-                n=Count("id"),
-                named=Min(
-                    Concat(
-                        "follower__first_name",
-                        Value(" "),
-                        "follower__last_name",
-                        output_field=CharField(),
-                    )
-                ),
-            )
-            .order_by("-n", "followee_id")[:limit]
+            .annotate(n=Count("id"), first=Min("follower_id"))
+            .order_by("-n", "followee_id")[: limit * 2]
         )
         # Bridges first (worded once the person's department is known), then friends of
         # friends, taking turns.
         bridge_ids = list(bridges)
-        friend_reasons = {}
-        for row in friends:
-            others, name = row["n"] - 1, _named(row["named"], _("someone"))
-            friend_reasons[row["followee_id"]] = (
-                ngettext(
-                    "followed by %(name)s and %(n)d other you follow",
-                    "followed by %(name)s and %(n)d others you follow",
-                    others,
-                )
-                % {"name": name, "n": others}
-                if others
-                else _("followed by %(name)s, whom you follow") % {"name": name}
-            )
-        friend_ids = [pk for pk in friend_reasons if pk not in bridge_ids]
+        friend_rows = {row["followee_id"]: row for row in friends}
+        friend_ids = [pk for pk in friend_rows if pk not in bridge_ids]
         order = [pk for pair in zip_longest(bridge_ids, friend_ids) for pk in pair if pk]
-        reasons = {pk: friend_reasons.get(pk, "") for pk in order}
+        reasons = dict.fromkeys(order, "")
         if len(reasons) < limit:
             # 3. Someone new follows nobody and nobody posted lately: people of their own
             #    department, or whoever used the site last, so the list is never empty.
@@ -245,14 +222,29 @@ def suggested_people(
                 why = _("recently active")
             for pk in nearby.values_list("pk", flat=True)[: limit - len(reasons)]:
                 reasons[pk] = why
-    people = visible_people(user).filter(Q(is_guest=False) if not user.is_guest else Q())
-    people = people.in_bulk(list(reasons))
+    # One query for the people suggested and for the one follower named in each reason.
+    wanted = set(reasons) | {row["first"] for row in friend_rows.values()}
+    people = visible_people(user).in_bulk(wanted)
     result = []
     for pk, reason in reasons.items():
         person = people.get(pk)
-        if person is None:
+        if person is None or (person.is_guest and not user.is_guest):
             continue
-        if not reason:
+        if pk in friend_rows and pk not in bridge_ids:
+            row = friend_rows[pk]
+            others, namer = row["n"] - 1, people.get(row["first"])
+            name = namer.display_name if namer else _("someone")
+            reason = (
+                ngettext(
+                    "followed by %(name)s and %(n)d other you follow",
+                    "followed by %(name)s and %(n)d others you follow",
+                    others,
+                )
+                % {"name": name, "n": others}
+                if others
+                else _("followed by %(name)s, whom you follow") % {"name": name}
+            )
+        elif not reason:
             where = ", ".join(str(x) for x in (person.department, person.location) if x)
             reason = (
                 _("in %(where)s: you share no group yet") % {"where": where}

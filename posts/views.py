@@ -51,7 +51,7 @@ def home(request):
 
 def discovery(user) -> dict:
     """The home page's side cards: this week's trending hashtags and what to follow or join,
-    each with its reason. Eight queries, whatever the size of the company."""
+    each with its reason. At most ten queries, whatever the size of the company."""
     circle = Circle.of(user)
     trending = trending_hashtags(user, limit=6)
     return {

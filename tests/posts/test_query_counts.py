@@ -191,12 +191,12 @@ def test_home_view_runs_a_bounded_number_of_queries(
     # badge; the side cards (first page only): 12 my follows, groups, blocks and mutes in one
     # union, 13 trending hashtags, 14 people active in other departments, 15 people followed
     # by people I follow, 16 people of my department (only when those two are short),
-    # 17 the suggested people, 18 hashtags my colleagues follow, 19 open groups my colleagues
-    # joined, 20 those groups
+    # 17 the suggested people (and the followers named), 18 hashtags my colleagues follow,
+    # 19 which of them I may know exists, 20 open groups my colleagues joined, 21 those groups
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=20,
+        n_queries=21,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
