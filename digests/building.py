@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,8 @@ _CANDIDATES_SQL = """
 SELECT u.user_id, c.id, c.total
 FROM json_to_recordset(%(people)s::json) AS u(
     user_id bigint, since timestamptz, authors bigint[], groups bigint[], tags bigint[],
-    question_groups bigint[], member_groups bigint[], muted_authors bigint[], muted_groups bigint[], viewer text,
+    question_groups bigint[], member_groups bigint[], muted_authors bigint[], muted_groups bigint[],
+    muted_tags bigint[], viewer text,
     mentions boolean, n int)
 CROSS JOIN LATERAL (
     SELECT p.id, count(*) OVER () AS total
@@ -65,6 +67,9 @@ CROSS JOIN LATERAL (
         AND p.author_id <> u.user_id
         AND NOT p.author_id = ANY(u.muted_authors)
         AND (p.group_id IS NULL OR NOT p.group_id = ANY(u.muted_groups))
+        AND NOT (cardinality(u.muted_tags) > 0 AND EXISTS (
+            SELECT 1 FROM hashtags_taggedpost AS mt
+            WHERE mt.content_object_id = p.id AND mt.tag_id = ANY(u.muted_tags)))
         AND (u.viewer = 'admin'
             OR u.viewer = 'guest' AND p.group_id = ANY(u.member_groups)
             OR u.viewer = 'employee' AND (
@@ -122,6 +127,7 @@ class _Sources:
     member_groups: set[int] = field(default_factory=set)
     muted_authors: set[int] = field(default_factory=set)
     muted_groups: set[int] = field(default_factory=set)
+    muted_tags: set[int] = field(default_factory=set)
 
 
 def _viewer(user: User) -> str:
@@ -173,14 +179,23 @@ def _load_sources(users: list[User], site: SiteSettings) -> dict[int, _Sources]:
         if level(user_id, SourceKind.HASHTAG, tag_id) == Level.DIGEST:
             sources[user_id].tags[tag_id] = name
             sources[user_id].tag_slugs[tag_id] = slug
-    # Muting or blocking a person keeps their posts out even where they are not followed.
+    # Muting or blocking a person (or being blocked by them) keeps their posts out even where
+    # they are not followed; muting a hashtag keeps out every post carrying it, as in the
+    # home feed.
     for (user_id, kind, object_id), chosen_level in chosen.items():
-        if kind == SourceKind.PERSON and chosen_level == Level.MUTED:
+        if chosen_level != Level.MUTED:
+            continue
+        if kind == SourceKind.PERSON:
             sources[user_id].muted_authors.add(object_id)
-    for user_id, blocked_id in Block.objects.filter(blocker_id__in=ids).values_list(
-        "blocker_id", "blocked_id"
-    ):
-        sources[user_id].muted_authors.add(blocked_id)
+        elif kind == SourceKind.HASHTAG:
+            sources[user_id].muted_tags.add(object_id)
+    for blocker_id, blocked_id in Block.objects.filter(
+        Q(blocker_id__in=ids) | Q(blocked_id__in=ids)
+    ).values_list("blocker_id", "blocked_id"):
+        if blocker_id in sources:
+            sources[blocker_id].muted_authors.add(blocked_id)
+        if blocked_id in sources:
+            sources[blocked_id].muted_authors.add(blocker_id)
     return sources
 
 
@@ -260,6 +275,7 @@ def build_digests(
                 "member_groups": _array(mine.member_groups),
                 "muted_authors": _array(mine.muted_authors),
                 "muted_groups": _array(mine.muted_groups),
+                "muted_tags": _array(mine.muted_tags),
                 "viewer": _viewer(user),
                 "mentions": site.mentions_in_digest,
                 "n": cap,

@@ -178,3 +178,12 @@ def source_row(user: User, kind: str, object_id: int) -> SourceRow | None:
         kind, sources.people
     )
     return next((r for r in rows if r.object_id == object_id and r.kind == kind), None)
+
+
+def is_muted(user: User, kind: str, object_id: int) -> bool:
+    """Whether the person muted this person or hashtag (a group's mute is on the membership)."""
+    if not user.is_authenticated:
+        return False
+    return SourceChoice.objects.filter(
+        user=user, kind=kind, object_id=object_id, level=Level.MUTED
+    ).exists()

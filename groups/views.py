@@ -196,8 +196,19 @@ def join(request, slug: str):
         _act(
             request,
             lambda: services.join_group(user=request.user, group=group),
-            success=_("Welcome to %(group)s.") % {"group": group},
+            success="" if request.htmx else _("Welcome to %(group)s.") % {"group": group},
         )
+        if request.htmx:
+            # A join button in a list (suggestions): it turns into "Joined" in place.
+            return render(
+                request,
+                "groups/_join_button.html",
+                {
+                    "group": group,
+                    "joined": selectors.membership_of(request.user, group) is not None,
+                    "back_url": next_url(request, group.get_absolute_url()),
+                },
+            )
     else:
         form = JoinRequestForm(request.POST)
         message = form.cleaned_data["message"] if form.is_valid() else ""

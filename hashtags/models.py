@@ -47,7 +47,9 @@ class TaggedPost(ItemBase):
         indexes = [
             models.Index(
                 fields=["tag", "-created_at", "-content_object"], name="hashtags_tagged_newest"
-            )
+            ),
+            # Trending and active tags read the last days' links of every tag.
+            models.Index(fields=["-created_at"], name="hashtags_tagged_recent"),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from digests import preferences
+from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from hashtags import selectors, services
 from posts.selectors import posts_tagged
@@ -20,19 +23,21 @@ def _hashtag_or_404(request, slug: str):
 
 def directory(request):
     return render(
-        request,
-        "hashtags/directory.html",
-        {
-            "followed": selectors.followed_hashtags(request.user),
-            "active": selectors.active_hashtags(request.user),
-        },
+        request, "hashtags/directory.html", {"directory": selectors.hashtag_directory(request.user)}
     )
 
 
 def detail(request, slug: str):
     hashtag = _hashtag_or_404(request, slug)
-    page = posts_tagged(request.user, hashtag=hashtag, cursor=page_cursor(request))
-    context = {"hashtag": hashtag, "is_following": selectors.is_following(request.user, hashtag)}
+    cursor = page_cursor(request)
+    page = posts_tagged(request.user, hashtag=hashtag, cursor=cursor)
+    context = {
+        "hashtag": hashtag,
+        "is_following": selectors.is_following(request.user, hashtag),
+        "is_muted": preferences.is_muted(request.user, SourceKind.HASHTAG, hashtag.pk),
+    }
+    if not cursor:
+        context["experts"] = selectors.who_knows(request.user, hashtag)
     return render_feed(request, page=page, template="hashtags/detail.html", context=context)
 
 
@@ -53,4 +58,37 @@ def follow(request, slug: str):
                 "back_url": next_url(request, hashtag.get_absolute_url()),
             },
         )
+    return redirect(next_url(request, hashtag.get_absolute_url()))
+
+
+@require_POST
+def mute(request, slug: str):
+    """Mute or unmute a hashtag: the same setting as on the notification settings page, so
+    posts carrying it stay out of the home feed and the digest."""
+    hashtag = _hashtag_or_404(request, slug)
+    muted = request.POST.get("action") != "unmute"
+    preferences.set_source_level(
+        user=request.user,
+        kind=SourceKind.HASHTAG,
+        object_id=hashtag.pk,
+        level=Level.MUTED if muted else "",
+    )
+    if request.htmx:
+        return render(
+            request,
+            "hashtags/_mute_button.html",
+            {
+                "hashtag": hashtag,
+                "is_muted": muted,
+                "back_url": next_url(request, hashtag.get_absolute_url()),
+            },
+        )
+    if muted:
+        messages.success(
+            request,
+            _("#%(tag)s is muted: posts carrying it stay out of your home feed and digest.")
+            % {"tag": hashtag.name},
+        )
+    else:
+        messages.success(request, _("#%(tag)s is no longer muted.") % {"tag": hashtag.name})
     return redirect(next_url(request, hashtag.get_absolute_url()))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:username>/avatar/", views.avatar, name="avatar"),
     path("<str:username>/follow/", views.follow, name="follow"),
     path("<str:username>/block/", views.block, name="block"),
+    path("<str:username>/mute/", views.mute, name="mute"),
     path(
         "<str:username>/following/", views.follow_list, {"direction": "following"}, name="following"
     ),

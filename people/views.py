@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from digests import preferences
+from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from groups.selectors import visible_people
 from people import selectors, services
@@ -43,6 +45,7 @@ def profile(request, username: str):
         "person": person,
         "is_following": selectors.is_following(request.user, person),
         "has_blocked": selectors.has_blocked(request.user, person),
+        "is_muted": preferences.is_muted(request.user, SourceKind.PERSON, person.pk),
         "skills": list(person.skills.all()),
     }
     if not request.user.is_guest:
@@ -111,11 +114,43 @@ def block(request, username: str):
                 request,
                 _(
                     "You blocked %(name)s. Their mentions, replies, likes and follows no longer "
-                    "reach your inbox or your digest, and neither of you follows the other."
+                    "reach your inbox or your digest, neither of you follows the other, your "
+                    "posts stay out of each other's feeds, and neither of you can comment on "
+                    "the other's posts."
                 )
                 % {"name": person.display_name},
             )
     return redirect(person.get_absolute_url())
+
+
+@require_POST
+def mute(request, username: str):
+    """Mute or unmute someone: the same setting as on the notification settings page. Their
+    posts stay out of the home feed and the digest, their events out of the inbox, and they
+    are not suggested; nobody is told."""
+    person = _person_or_404(request, username)
+    if person.pk == request.user.pk:
+        messages.error(request, _("You cannot mute yourself."))
+        return redirect(person.get_absolute_url())
+    muted = request.POST.get("action") != "unmute"
+    preferences.set_source_level(
+        user=request.user,
+        kind=SourceKind.PERSON,
+        object_id=person.pk,
+        level=Level.MUTED if muted else "",
+    )
+    if muted:
+        messages.success(
+            request,
+            _(
+                "You muted %(name)s. Their posts stay out of your home feed and digest, and "
+                "their mentions and replies out of your inbox. They are not told."
+            )
+            % {"name": person.display_name},
+        )
+    else:
+        messages.success(request, _("You unmuted %(name)s.") % {"name": person.display_name})
+    return redirect(next_url(request, person.get_absolute_url()))
 
 
 def edit_profile(request):

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from groups.models import Group, Membership
 from groups.selectors import can_use_site, is_admin, member_group_ids
 from hashtags.models import Hashtag, TaggedPost
-from people.models import User
+from people.models import Block, User
+from people.selectors import blocked_either_way_q
 from posts.models import Comment, Post, Reaction
 
 # Up to this many followed sources (people, hashtags and the user) the feed takes the newest
@@ -114,9 +115,38 @@ def who_can_view_post(post: Post, user_ids: Iterable[int]) -> set[int]:
     }
 
 
+def blocked_authors_q(user: User, prefix: str = "") -> Q:
+    """Rows written by someone `user` blocked or who blocked `user` (or, with `prefix`, whose
+    related author is). Two small subqueries PostgreSQL hashes once: a stream that excludes
+    them still walks its own index, and spends no extra round trip."""
+    return blocked_either_way_q(user, f"{prefix}author_id")
+
+
 def visible_comments(user: User) -> QuerySet[Comment]:
     """Comments are exactly as visible as their post; removed ones are hidden."""
     return Comment.objects.filter(post__in=visible_posts(user), removed_at__isnull=True)
+
+
+def comment_refusal(*, post: Post, user: User) -> str:
+    """Why `user` may not comment on `post` because of a block, or "" if no block stands in
+    the way. Blocking works both ways here: the blocked person cannot reply into the blocker's
+    threads, and the blocker cannot reply to the person they blocked (unblocking first is a
+    deliberate step)."""
+    if not user.is_authenticated or post.author_id == user.pk:
+        return ""
+    blocks = set(
+        Block.objects.filter(
+            Q(blocker_id=user.pk, blocked_id=post.author_id)
+            | Q(blocker_id=post.author_id, blocked_id=user.pk)
+        ).values_list("blocker_id", flat=True)
+    )
+    if user.pk in blocks:
+        return _("You blocked %(name)s: unblock them to comment on their posts.") % {
+            "name": post.author.display_name
+        }
+    if blocks:
+        return _("You cannot comment on %(name)s's posts.") % {"name": post.author.display_name}
+    return ""
 
 
 # --- keyset cursors ---------------------------------------------------------------------
@@ -228,8 +258,10 @@ def _newest(qs: QuerySet[Post], cursor: Cursor | None, limit: int) -> list[tuple
 
 
 def all_stream(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
-    """Every post the user may see, newest first."""
-    posts, next_cursor = _load_page(user, _newest(visible_posts(user), cursor, limit), limit)
+    """Every post the user may see, newest first, leaving out the posts of people the user
+    blocked or who blocked the user."""
+    qs = visible_posts(user).exclude(blocked_authors_q(user))
+    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
     return FeedPage([FeedItem(p) for p in posts], next_cursor)
 
 
@@ -265,9 +297,11 @@ def pinned_in_group(user: User, *, group: Group) -> list[Post]:
 def posts_tagged(
     user: User, *, hashtag: Hashtag, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
-    """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index."""
+    """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index;
+    posts of people the user blocked or who blocked the user are left out."""
     candidates = list(
         TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(user))
+        .exclude(blocked_authors_q(user, "content_object__"))
         .filter(before_cursor(cursor, id_field="content_object_id"))
         .order_by("-created_at", "-content_object_id")
         .values_list("content_object_id", "created_at")[: limit + 1]
@@ -289,7 +323,11 @@ _VISIBLE_SQL = {
         OR EXISTS (SELECT 1 FROM groups_group AS g WHERE g.id = p.group_id AND g.kind = 'open'))""",
     "guest": "p.removed_at IS NULL AND p.group_id = ANY(%(member_groups)s::bigint[])",
 }
-_NOT_MUTED_SQL = "(p.group_id IS NULL OR NOT p.group_id = ANY(%(muted_groups)s::bigint[]))"
+_NOT_MUTED_SQL = """(p.group_id IS NULL OR NOT p.group_id = ANY(%(muted_groups)s::bigint[]))
+    AND NOT p.author_id = ANY(%(hidden_authors)s::bigint[])
+    AND NOT (cardinality(%(muted_tags)s::bigint[]) > 0 AND p.author_id <> %(user)s AND EXISTS (
+        SELECT 1 FROM hashtags_taggedpost AS mt
+        WHERE mt.content_object_id = p.id AND mt.tag_id = ANY(%(muted_tags)s::bigint[])))"""
 
 _PER_SOURCE_SQL = """
 SELECT id, created_at FROM (
@@ -307,7 +345,7 @@ SELECT id, created_at FROM (
     CROSS JOIN LATERAL (
         SELECT id, created_at FROM posts_post AS p
         WHERE group_id = gr.group_id AND removed_at IS NULL
-            AND (created_at, id) < (%(ts)s, %(pk)s)
+            AND (created_at, id) < (%(ts)s, %(pk)s) AND {not_muted}
         ORDER BY created_at DESC, id DESC LIMIT %(n)s
     ) p
     UNION
@@ -352,7 +390,10 @@ def _id_array(ids: Iterable[int]) -> str:
 
 
 # A person or hashtag set to "muted" in the person's notification settings stays followed
-# but feeds nothing; a group's mute is on the membership.
+# but feeds nothing; a group's mute is on the membership. Besides the sources, the same round
+# trip reads what keeps posts out whatever way they would come in: the people muted, blocked
+# or blocking (their posts never reach the home feed), and the hashtags muted (posts carrying
+# one stay out, except the viewer's own).
 _SOURCES_SQL = """
 SELECT 'person', f.followee_id, NULL, c.level IS NOT NULL
 FROM people_follow AS f LEFT JOIN digests_sourcechoice AS c
@@ -370,6 +411,15 @@ UNION ALL
 SELECT 'group', m.group_id, g.name, m.muted
 FROM groups_membership AS m JOIN groups_group AS g ON g.id = m.group_id
 WHERE m.user_id = %(user)s
+UNION ALL
+SELECT 'hide_' || c.kind, c.object_id, NULL, true
+FROM digests_sourcechoice AS c
+WHERE c.user_id = %(user)s AND c.kind IN ('person', 'hashtag') AND c.level = 'muted'
+UNION ALL
+SELECT 'hide_person', CASE WHEN b.blocker_id = %(user)s THEN b.blocked_id ELSE b.blocker_id END,
+    NULL, true
+FROM people_block AS b
+WHERE b.blocker_id = %(user)s OR b.blocked_id = %(user)s
 """
 
 
@@ -382,15 +432,23 @@ class FeedSources:
     groups: dict[int, str]
     muted_groups: set[int]
     member_groups: set[int]
+    hidden_authors: set[int] = field(default_factory=set)
+    muted_tags: set[int] = field(default_factory=set)
 
     @classmethod
     def of(cls, user: User) -> FeedSources:
-        # One round trip for the three kinds of source (this runs on every home page).
+        # One round trip for the three kinds of source and what is kept out (this runs on
+        # every home page).
         people, tags, groups, muted, member = set(), {}, {}, set(), set()
+        hidden_authors, muted_tags = set(), set()
         with connection.cursor() as cur:
             cur.execute(_SOURCES_SQL, {"user": user.pk})
             for kind, pk, name, is_muted in cur.fetchall():
-                if kind == "person":
+                if kind == "hide_person":
+                    hidden_authors.add(pk)
+                elif kind == "hide_hashtag":
+                    muted_tags.add(pk)
+                elif kind == "person":
                     if not is_muted:
                         people.add(pk)
                 elif kind == "tag":
@@ -402,7 +460,7 @@ class FeedSources:
                         muted.add(pk)
                     else:
                         groups[pk] = name
-        return cls(people, tags, groups, muted, member)
+        return cls(people, tags, groups, muted, member, hidden_authors, muted_tags)
 
     @property
     def count(self) -> int:
@@ -423,6 +481,9 @@ def _home_candidates(
         "groups": _id_array(sorted(sources.groups)),
         "member_groups": _id_array(sorted(sources.member_groups)),
         "muted_groups": _id_array(sorted(sources.muted_groups)),
+        "hidden_authors": _id_array(sorted(sources.hidden_authors - {user.pk})),
+        "muted_tags": _id_array(sorted(sources.muted_tags)),
+        "user": user.pk,
         "ts": cursor.created_at if cursor else _FAR_FUTURE,
         "pk": cursor.id if cursor else 2**62,
         "n": limit + 1,

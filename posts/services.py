@@ -28,7 +28,7 @@ from people.models import User
 from posts.images import check_image
 from posts.markup import Markup, render
 from posts.models import Comment, Post, PostImage, Reaction
-from posts.selectors import can_view_post
+from posts.selectors import can_view_post, comment_refusal
 
 
 @dataclass
@@ -207,6 +207,9 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
     # Open groups take comments from every employee, but not from people banned from them.
     if post.group_id and Ban.objects.filter(group_id=post.group_id, user=author).exists():
         raise ValidationError(_("You were banned from this group and cannot comment in it."))
+    refusal = comment_refusal(post=post, user=author)
+    if refusal:
+        raise ValidationError(refusal)
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
     comment = Comment.objects.create(
         post=post, author=author, body=body.strip(), body_html=rendered.markup.html

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from esn.navigation import next_url
 from groups.moderation import can_moderate_post
-from groups.selectors import invitations_for, my_groups, readable_groups
-from hashtags.selectors import get_visible_hashtag, suggested_hashtags
-from people.selectors import suggested_people
+from groups.selectors import invitations_for, my_groups, readable_groups, suggested_groups
+from hashtags.selectors import get_visible_hashtag, suggested_hashtags, trending_hashtags
+from people.selectors import Circle, suggested_people
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, PostForm
 from posts.models import Comment, PostImage
@@ -49,10 +49,22 @@ def home(request):
         "my_groups": mine[:8],
         "invitations": invitations_for(request.user)[:5],
     }
-    if not page.items and not request.GET.get("cursor"):
-        context["suggested_people"] = suggested_people(request.user)
-        context["suggested_hashtags"] = suggested_hashtags(request.user)
+    if not request.GET.get("cursor"):
+        context.update(discovery(request.user))
     return render_feed(request, page=page, template="posts/home.html", context=context)
+
+
+def discovery(user) -> dict:
+    """The home page's side cards: this week's trending hashtags and what to follow or join,
+    each with its reason. At most ten queries, whatever the size of the company."""
+    circle = Circle.of(user)
+    trending = trending_hashtags(user, limit=6)
+    return {
+        "trending": trending,
+        "suggested_people": suggested_people(user, circle),
+        "suggested_hashtags": suggested_hashtags(user, circle, trending=trending),
+        "suggested_groups": suggested_groups(user, circle),
+    }
 
 
 def all_posts(request):
@@ -123,6 +135,7 @@ def detail(request, pk: int, comment_form=None, status=200):
         "comment_form": comment_form or CommentForm(),
         "can_moderate": can_moderate,
         "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
+        "comment_refusal": selectors.comment_refusal(post=post, user=request.user),
     }
     return render(request, "posts/detail.html", context, status=status)
 
@@ -206,6 +219,7 @@ def _thread_context(request, post, comment_form=None) -> dict:
         "comment_form": comment_form or CommentForm(),
         "can_moderate": can_moderate,
         "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
+        "comment_refusal": selectors.comment_refusal(post=post, user=request.user),
     }
 
 

@@ -355,12 +355,15 @@ def test_blocking_a_person_silences_them_and_ends_the_follows(
     assert "You blocked Carl Colleague" in response.content.decode()
     assert not Follow.objects.filter(follower__in=[member, colleague]).exists()
 
+    from django.core.exceptions import ValidationError
+
     with django_capture_on_commit_callbacks(execute=True):
         post_services.create_post(author=colleague, body="@mia.member hey")
-        post_services.add_comment(post=mine, author=colleague, body="hello")
         post_services.toggle_like(post=mine, user=colleague)
+    # Replying into the blocker's thread is refused outright.
+    with pytest.raises(ValidationError, match="cannot comment"):
+        post_services.add_comment(post=mine, author=colleague, body="hello")
     assert rows(member) == []
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="blocked"):
         follow_person(follower=colleague, followee=member)

@@ -48,13 +48,14 @@ from groups.selectors import (
     visible_people,
 )
 from hashtags.models import Hashtag
-from hashtags.selectors import active_hashtags
+from hashtags.selectors import active_hashtags, trending_hashtags, who_knows
 from hashtags.services import follow_hashtag
 from people.models import User
 from people.services import follow_person
 from posts import services as post_services
 from posts.models import Comment, Post
 from posts.selectors import can_view_post, thread, visible_comments, visible_posts
+from posts.views import discovery
 from tests.factories import UserFactory, image_upload
 
 pytestmark = pytest.mark.django_db
@@ -673,7 +674,72 @@ def test_hashtag_counts_count_only_visible_posts(world, viewer):
     if visible:
         assert shown and int(shown.group(1)) == len(visible), shown
     else:
-        assert shown is None
+        # Only as a tag the viewer follows, with nothing of it they may see.
+        assert shown is None or int(shown.group(1)) == 0, shown
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_trending_counts_only_visible_posts(world, viewer):
+    """Trending ranks by distinct authors of visible posts: a secret group's hashtag never
+    trends for outsiders, and its posts never add to a shared tag's numbers."""
+    user = world.users[viewer]
+    trending = {t.slug: (t.authors, t.recent) for t in trending_hashtags(user, limit=50)}
+    visible = visible_posts_of(viewer)
+    expected = {tag_of(p): (1, 1) for p in visible}
+    if visible:
+        expected[SHARED_TAG] = (1, len(visible))
+    assert trending == expected
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_who_knows_counts_only_visible_content_and_people(world, viewer):
+    """ "Who knows about #tag": posts and answers counted through the policy, people through
+    visible_people. A helper answers on every post; each viewer sees them answer only the
+    posts they may see themselves."""
+    helper = UserFactory(username="hal.helper", first_name="Hal", last_name="Helper", title="")
+    for name in POSTS:
+        post = Post.objects.get(pk=world.posts[name].pk)
+        Comment.objects.create(post=post, author=helper, body="answer", body_html="answer")
+    user = world.users[viewer]
+    shared = Hashtag.objects.get(slug=SHARED_TAG)
+
+    experts = {e.person.username: (e.posts, e.answers) for e in who_knows(user, shared)}
+
+    visible = visible_posts_of(viewer)
+    expected = {}
+    if visible and viewer != "anonymous":
+        people = visible_people(user)
+        if people.filter(pk=world.author.pk).exists():
+            expected[world.author.username] = (len(visible), 0)
+        if people.filter(pk=helper.pk).exists():
+            expected[helper.username] = (0, len(visible))
+    assert experts == expected
+    if viewer == "anonymous":
+        return
+    html = body_of(fetch(world, viewer, f"tag:{SHARED_TAG}"))
+    panel = html.split('id="who-knows-title"')[1].split("</section>")[0]
+    if world.author.username in expected:
+        shown = re.search(r"Ava Author</a>.*?(\d+) posts?", panel, flags=re.DOTALL)
+        assert shown and int(shown.group(1)) == len(visible)
+    else:
+        assert "Ava Author" not in panel
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_suggestions_offer_only_what_the_viewer_may_know(world, viewer):
+    """Suggested groups are open ones the viewer may join; suggested hashtags are carried by
+    a post the viewer may see; suggested people are people the viewer may see."""
+    user = world.users[viewer]
+    cards = discovery(user) if viewer != "anonymous" else {}
+    visible_tags = {tag_of(p) for p in visible_posts_of(viewer)} | {SHARED_TAG}
+    for suggestion in cards.get("suggested_hashtags", []):
+        assert suggestion.item.slug in visible_tags
+    for suggestion in cards.get("suggested_groups", []):
+        assert suggestion.item.kind == Group.Kind.OPEN and READS[(viewer, "open")]
+    for suggestion in cards.get("suggested_people", []):
+        assert visible_people(user).filter(pk=suggestion.item.pk).exists()
+    if is_guest(viewer) or viewer == "anonymous":
+        assert not cards.get("suggested_hashtags") and not cards.get("suggested_groups")
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

@@ -139,10 +139,13 @@ def test_directory_lists_followed_and_active_hashtags_with_counts(member_client,
     response = member_client.get(reverse("hashtags:directory"))
 
     assert response.status_code == 200
-    followed_part, active_part = response.text.split('id="active-title"')
+    trending_part, rest = response.text.split('id="followed-title"')
+    followed_part, active_part = rest.split('id="active-title"')
     assert "#retro" in followed_part and "#standups" not in followed_part
     assert "2 posts · 0 followers" in active_part
     assert "1 post · 1 follower" in active_part
+    # Trending this week counts people: one author each.
+    assert "1 person wrote · 2 posts · 0 followers" in trending_part
 
 
 def test_a_hashtag_only_on_posts_i_cannot_see_does_not_exist_for_me(member_client, colleague):

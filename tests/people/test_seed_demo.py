@@ -9,7 +9,8 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from groups.models import AuditEntry, Group, Membership
-from hashtags.models import TaggedPost
+from hashtags.models import Hashtag, TaggedPost
+from hashtags.selectors import trending_hashtags, who_knows
 from people.models import Department, Location, User
 from posts.models import Comment, Post, Reaction
 from posts.selectors import home_feed
@@ -38,6 +39,7 @@ def test_seed_builds_a_believable_company(seeded):
     _ana_has_a_populated_home_feed_and_groups()
     _every_group_membership_is_the_members_own_act()
     _some_posts_are_questions_and_some_are_answered()
+    _something_trends_and_someone_knows()
 
 
 def _people_and_accounts(seeded):
@@ -105,6 +107,20 @@ def _some_posts_are_questions_and_some_are_answered():
         assert answer.post_id == post.pk and answer.author_id != post.author_id
         assert post.created_at < answer.created_at < post.answered_at <= timezone.now()
     assert not Post.objects.filter(is_question=False, accepted_answer__isnull=False).exists()
+
+
+def _something_trends_and_someone_knows():
+    ana = User.objects.get(username="ana.jansen")
+    trending = trending_hashtags(ana, limit=100)
+    assert trending[0].slug == "town_hall" and trending[0].authors >= 5
+    loud = next(t for t in trending if t.slug == "sales_q3_targets")
+    assert loud.recent >= 6 and trending.index(loud) > 0  # many posts, few people
+    for slug in ("town_hall", "eng_code_review"):
+        assert len(who_knows(ana, Hashtag.objects.get(slug=slug))) >= 3
+    assert Post.objects.filter(accepted_answer__isnull=False).exists()
+    skilled = Hashtag.objects.filter(slug__in=User.skills.values("name")).distinct()
+    assert skilled.count() >= 5
+    assert any(e.has_skill for tag in skilled for e in who_knows(ana, tag))
 
 
 def test_seed_is_idempotent(seeded):

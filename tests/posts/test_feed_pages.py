@@ -91,7 +91,7 @@ def test_empty_home_for_a_new_person_suggests_people_and_hashtags(client, collea
     assert "People you might follow" in response.text
     assert colleague.display_name in response.text
     assert reverse("people:follow", args=[colleague.username]) in response.text
-    assert "Active hashtags" in response.text
+    assert "Hashtags you might follow" in response.text
     assert "#onboarding" in response.text
     assert reverse("hashtags:follow", args=["onboarding"]) in response.text
     assert reverse("all") in response.text

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from groups import services as group_services
 from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
 from people.models import Follow, User
@@ -59,6 +60,13 @@ def feed_world(member, colleague, outsider):
     follow_person(follower=member, followee=colleague)
     follow_person(follower=colleague, followee=outsider)
     colleague.skills.add("negotiation", "python")
+    # So every side card and "who knows" query runs: Olga lists #topic as a skill, and Carl
+    # (whom Mia follows) is in an open group Mia is not in.
+    outsider.skills.add("Topic")
+    group_services.join_group(
+        user=outsider,
+        group=group_services.create_group(creator=colleague, name="Guild", kind="open"),
+    )
     _publish_rich(1, authors=[colleague], viewer=member, fan=outsider)
     follow_hashtag(user=member, hashtag=Hashtag.objects.get(slug="topic"))
     return {"authors": [colleague, outsider], "viewer": member, "fan": outsider}
@@ -177,13 +185,18 @@ def test_home_view_runs_a_bounded_number_of_queries(
     feed_world, member_client, django_assert_max_num_queries
 ):
     _grow(feed_world, 4)
-    # 1 session, 2 signed-in user, 3 followed people, hashtags and groups, 4 candidate ids,
-    # 5 posts with authors and groups, 6 images, 7 hashtags, 8 my likes, 9 my groups (list
-    # and composer), 10 my invitations, 11 the inbox's unread badge
+    # 1 session, 2 signed-in user, 3 followed people, hashtags and groups (and who is muted
+    # or blocked), 4 candidate ids, 5 posts with authors and groups, 6 images, 7 hashtags,
+    # 8 my likes, 9 my groups (list and composer), 10 my invitations, 11 the inbox's unread
+    # badge; the side cards (first page only): 12 my follows, groups, blocks and mutes in one
+    # union, 13 trending hashtags, 14 people active in other departments, 15 people followed
+    # by people I follow, 16 people of my department (only when those two are short),
+    # 17 the suggested people (and the followers named), 18 hashtags my colleagues follow,
+    # 19 which of them I may know exists, 20 open groups my colleagues joined, 21 those groups
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=11,
+        n_queries=21,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -212,11 +225,13 @@ def test_hashtag_page_runs_a_bounded_number_of_queries(
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 the hashtag, 4 whether I may see a post carrying it,
     # 5 candidate ids from the tag's index, 6 posts with authors, 7 images, 8 hashtags,
-    # 9 my likes, 10 whether I follow the tag, 11 the inbox's unread badge
+    # 9 my likes, 10 whether I follow the tag, 11 whether I muted it, 12 the inbox's unread
+    # badge; "who knows" (first page only): 13 posts per author, 14 answers per person,
+    # 15 skills spelled like the tag, 16 people listing one, 17 those people
     _assert_view_bounded(
         member_client,
         reverse("hashtags:detail", args=["topic"]),
-        n_queries=11,
+        n_queries=17,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -229,12 +244,12 @@ def test_profile_view_runs_a_bounded_number_of_queries(
     _grow(feed_world, 8)  # authors alternate: Carl has 1 + 4 posts
     # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors,
     # 6 images, 7 hashtags, 8 my likes, 9 following count, 10 followers count,
-    # 11 whether I follow them, 12 whether I blocked them, 13 skills, 14 following preview,
-    # 15 followers preview, 16 the inbox's unread badge
+    # 11 whether I follow them, 12 whether I blocked them, 13 whether I muted them,
+    # 14 skills, 15 following preview, 16 followers preview, 17 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("people:profile", args=[colleague.username]),
-        n_queries=16,
+        n_queries=17,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,

@@ -238,6 +238,7 @@ class Seeder:
         self.make_groups()
         self.make_posts()
         self.make_questions()
+        self.make_this_week()
 
     # --- people -----------------------------------------------------------------------
 
@@ -416,6 +417,61 @@ class Seeder:
             newest = Post.objects.filter(group=group).order_by("-created_at").first()
             if newest:
                 Group.objects.filter(pk=group.pk).update(last_activity_at=newest.created_at)
+
+    # --- this week: something trends, and people are known for topics --------------------
+
+    def make_this_week(self) -> None:
+        """A company-wide conversation several departments join (so "Trending" has a clear
+        top), one loud account (which ranks below it: trending counts people, not posts), an
+        answered question, and skills spelled like the hashtags people use (so "Who knows
+        about #tag" lists them). Its own random source: the data above stays the same."""
+        rng = random.Random(2027)  # noqa: S311
+        voices = [
+            ("Question for Friday's #town_hall: {q}", 7),
+            ("What makes an #eng_code_review useful for you? {q}", 4),
+            ("Week {n} of #ops_bike_to_work: {q}", 5),
+        ]
+        asks = [
+            "how do we decide which projects get funded?",
+            "will the hybrid policy change next year?",
+            "can we hear more about the new office?",
+            "what did we learn from the customer survey?",
+            "who is the go-to person for travel bookings?",
+            "how are we doing against the plan?",
+            "can we get a short demo of the roadmap?",
+        ]
+        employees = [p for p in self.people if not p.is_guest]
+        written = []
+        for text, voices_n in voices:
+            for n, author in enumerate(rng.sample(employees, voices_n), start=1):
+                body = text.format(q=rng.choice(asks), n=n)
+                post = post_services.create_post(author=author, body=body)
+                written.append((post, self.now - timedelta(hours=rng.randint(2, 6 * 24))))
+        loud = self.by_dept["Sales"][2]
+        for n in range(6):
+            post = post_services.create_post(
+                author=loud, body=f"Deal update {n + 1}: another step closer! #sales_q3_targets"
+            )
+            written.append((post, self.now - timedelta(hours=rng.randint(2, 6 * 24))))
+        for post, when in written:
+            Post.objects.filter(pk=post.pk).update(created_at=when)
+            TaggedPost.objects.filter(content_object=post).update(created_at=when)
+        # The first town hall question is answered, and the answer accepted.
+        question, asked = written[0]
+        helper = rng.choice([p for p in employees if p.pk != question.author_id])
+        answer = post_services.add_comment(
+            post=question, author=helper, body="The portfolio board decides, every quarter."
+        )
+        answered = min(asked + timedelta(hours=1), self.now - timedelta(minutes=10))
+        Comment.objects.filter(pk=answer.pk).update(created_at=answered)
+        # Accepted a little after it was written, as the asker would.
+        Post.objects.filter(pk=question.pk).update(
+            is_question=True, accepted_answer=answer, answered_at=answered + timedelta(minutes=5)
+        )
+        # Skills as hashtags: some people list the tag of a topic of their department.
+        for person in rng.sample(employees, 16):
+            prefix = DEPARTMENTS[person.department.name][0]
+            person.skills.add(f"{prefix}_{rng.choice(TOPICS[prefix])}")
 
     def _backdate_likes(self, posted_at: dict[int, datetime]) -> None:
         # Likes come after their post, never in the future. Drawn last, so the people,
