@@ -10,6 +10,7 @@ urlpatterns = [
     path("", post_views.home, name="home"),
     path("all/", post_views.all_posts, name="all"),
     path("questions/", post_views.questions, name="questions"),
+    path("discover/", post_views.discover, name="discover"),
     path("posts/", include("posts.urls")),
     path("people/", include("people.urls")),
     path("hashtags/", include("hashtags.urls")),

@@ -49,9 +49,20 @@ def home(request):
         "my_groups": mine[:8],
         "invitations": invitations_for(request.user)[:5],
     }
-    if not request.GET.get("cursor"):
-        context.update(discovery(request.user))
     return render_feed(request, page=page, template="posts/home.html", context=context)
+
+
+def discover(request):
+    """Trending hashtags and what to follow or join, each with its reason. The home page
+    loads these cards after the feed (htmx, on load), so a page of posts never waits for
+    them; without JavaScript the home page links here and this is a page of its own."""
+    context = discovery(request.user)
+    if request.htmx:
+        # Follow and join buttons come back to the page the cards were loaded into.
+        context["back_url"] = request.htmx.current_url_abs_path or reverse("home")
+        return render(request, "posts/discover.html#cards", context)
+    context["back_url"] = request.get_full_path()
+    return render(request, "posts/discover.html", context)
 
 
 def discovery(user) -> dict:

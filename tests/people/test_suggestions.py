@@ -238,7 +238,10 @@ def test_home_page_shows_suggestions_with_reasons_and_buttons(
     club = make_group(colleague, Group.Kind.OPEN, name="Running Club")
     follow_hashtag(user=colleague, hashtag=Hashtag.objects.get(slug="budget"))
 
-    html = member_client.get(reverse("home")).text
+    # The home page loads its side cards with htmx once the feed is shown.
+    html = member_client.get(
+        reverse("discover"), headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
+    ).text
 
     card = html.split('id="discover-title"')[1].split("</section>")[0]
     assert "in Finance, Lisbon: you share no group yet" in card
@@ -247,6 +250,7 @@ def test_home_page_shows_suggestions_with_reasons_and_buttons(
     assert reverse("hashtags:follow", args=["budget"]) in card
     assert "joined by Carl Colleague, whom you follow" in card
     assert f'hx-post="{reverse("groups:join", args=[club.slug])}"' in card
+    assert 'name="next" value="/"' in card  # a plain form post comes back home
 
 
 def _grow(member, colleague, n: int) -> None:

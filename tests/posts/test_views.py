@@ -266,3 +266,19 @@ def test_like_needs_a_post_request(colleague_client, member):
 
     assert response.status_code == 405
     assert not Reaction.objects.exists()
+
+
+def test_home_loads_its_side_cards_after_the_feed_and_links_them_without_javascript(
+    member_client, member, colleague
+):
+    from tests.factories import make_post
+
+    make_post(colleague, "Our #town_hall is on Friday")
+    home = member_client.get(reverse("home")).content.decode()
+    assert f'hx-get="{reverse("discover")}"' in home
+    assert "Trending this week" not in home  # not computed while the feed is served
+
+    page = member_client.get(reverse("discover"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "<h1>Discover</h1>" in html
+    assert "#town_hall" in html and "Carl Colleague" in html  # trending, and whom to follow
