@@ -695,6 +695,23 @@ def measure(cfg: Config, followers: list[Follower], pages: dict) -> dict:
             timings.request_queries.add(len(ctx.captured_queries))
             mine = per_person[(follower.user.username, page)] = []
             runs.append((select, render, timings, mine))
+    # The home page's side cards (trending, suggestions), which it loads with htmx after the
+    # feed: a request of their own, measured apart from the feed's.
+    cards: dict[str, list[float]] = {}
+    card_queries: dict[str, set[int]] = {}
+    card_runs = []
+    for follower, client in zip(followers, clients, strict=True):
+
+        def load_cards(client=client):
+            response = client.get("/discover/", headers={"HX-Request": "true"})
+            if response.status_code != 200:
+                raise RuntimeError(f"GET /discover/ answered {response.status_code}")
+            return response.content
+
+        with CaptureQueriesContext(connection) as ctx:
+            load_cards()
+        card_queries.setdefault(follower.kind, set()).add(len(ctx.captured_queries))
+        card_runs.append((load_cards, cards.setdefault(follower.kind, [])))
     for _ in range(cfg.repeat):
         for select, render, timings, mine in runs:
             timings.selector.append(ms(select))
@@ -702,9 +719,11 @@ def measure(cfg: Config, followers: list[Follower], pages: dict) -> dict:
             timings.rendered.append(total)
             timings.database.append(in_queries)
             mine.append(total)
+        for load_cards, times in card_runs:
+            times.append(ms(load_cards))
     for client in clients:
         client.logout()  # deletes the session
-    return {"kinds": results, "people": per_person}
+    return {"kinds": results, "people": per_person, "cards": cards, "card_queries": card_queries}
 
 
 def rarest_hashtag() -> int:
@@ -815,6 +834,17 @@ def report(cfg, followers, pages, measured, other) -> None:
                 f"{statistics.median(t.database):7.1f}  "
                 f"{counts(t.selector_queries)} / {counts(t.request_queries)}"
             )
+
+    say("")
+    say(
+        "Side cards (GET /discover/ as htmx: trending hashtags and suggestions, loaded by the "
+        "home page after its feed), ms p50 / p95 / max, and queries:"
+    )
+    for kind in kinds:
+        say(
+            f"  {kind:8} {summary(measured['cards'][kind]):>24}  "
+            f"{counts(measured['card_queries'][kind])}"
+        )
 
     say("")
     say(
