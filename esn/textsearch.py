@@ -15,6 +15,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Func, TextField, Value
+from django.db.models.functions import Concat, Replace
 
 from hashtags.parsing import strip_spoofing_characters
 
@@ -54,10 +55,27 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def _text(value: str) -> Value:
+    return Value(value, output_field=TextField())
+
+
+def _lexeme(word: str) -> Concat:
+    """`word`, accents folded by PostgreSQL, as a quoted tsquery lexeme. Quoted after
+    folding: unaccent turns some letters into tsquery syntax (ʼ into ', ː into :, ⑴ into (1)),
+    which unquoted would be a syntax error."""
+    folded = Unaccent(_text(word))
+    escaped = Replace(Replace(folded, _text("\\"), _text("\\\\")), _text("'"), _text("''"))
+    return Concat(_text("'"), escaped, _text("'"), output_field=TextField())
+
+
 def prefix_query(words: list[str]) -> SearchQuery | None:
     """Every word must match; the last one also as a prefix ("stand" finds "standing").
-    None when there are no words to search for."""
+    None when there are no words to search for. No input makes it a syntax error."""
     if not words:
         return None
-    raw = " & ".join([*words[:-1], f"{words[-1]}:*"])
-    return SearchQuery(Unaccent(Value(raw)), config=SEARCH_CONFIG, search_type="raw")
+    parts: list = []
+    for word in words[:-1]:
+        parts += [_lexeme(word), _text(" & ")]
+    parts += [_lexeme(words[-1]), _text(":*")]
+    raw = Concat(*parts, output_field=TextField())
+    return SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
