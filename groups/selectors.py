@@ -231,6 +231,8 @@ def suggested_groups(user, circle=None, *, limit: int = 3) -> list:
     followed = Q(user_id__in=circle.followed)
     rows = (
         Membership.objects.filter(circle.colleagues_q())
+        # Deactivated people are neither counted nor named.
+        .filter(user__is_active=True)
         .filter(group__kind=Group.Kind.OPEN, group__archived_at__isnull=True)
         .exclude(user_id=user.pk)
         .exclude(user_id__in=circle.blocked)

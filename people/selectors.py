@@ -261,7 +261,7 @@ def suggested_people(
         # 2. Followed by people the user follows: counted off the follow index alone (the
         #    names of one follower each are read with the people, below).
         friends = list(
-            Follow.objects.filter(follower_id__in=circle.followed)
+            Follow.objects.filter(follower_id__in=circle.followed, follower__is_active=True)
             .exclude(followee_id__in=skip)
             .exclude(blocked_either_way_q(user, "followee_id"))
             .values("followee_id")

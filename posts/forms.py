@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +96,13 @@ class CommentForm(forms.Form):
     )
 
 
+def validate_search_date(day: date) -> None:
+    """Years far outside the network's life are typing slips (and 9999-12-31 + 1 day does
+    not exist)."""
+    if not 1900 <= day.year <= 2999:
+        raise forms.ValidationError(_("Choose a date between the years 1900 and 2999."))
+
+
 class SearchForm(forms.Form):
     """The search page's words and post filters. Never an error page: a filter that names
     nothing the viewer may see is a field error, exactly as for one that does not exist."""
@@ -119,10 +128,16 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("#topic")}),
     )
     since = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     until = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_search_date],
     )
     questions = forms.BooleanField(label=_("Questions only"), required=False)
     sort = forms.ChoiceField(

@@ -31,7 +31,7 @@ from groups.models import Group
 from hashtags.models import Hashtag
 from people.models import User
 from posts.models import Comment, Post
-from posts.selectors import visible_comments, visible_posts
+from posts.selectors import blocked_authors_q, visible_comments, visible_posts
 
 PER_PAGE = 20
 MAX_PAGES = 10
@@ -135,7 +135,8 @@ def matching_posts(user: User, words: list[str], filters: PostFilters) -> QueryS
     query = prefix_query(words)
     if query is None:
         return Post.objects.none()
-    return _filtered(visible_posts(user).filter(search_vector=query), filters, post="")
+    found = visible_posts(user).filter(search_vector=query).exclude(blocked_authors_q(user))
+    return _filtered(found, filters, post="")
 
 
 def matching_comments(user: User, words: list[str], filters: PostFilters) -> QuerySet[Comment]:
@@ -143,7 +144,15 @@ def matching_comments(user: User, words: list[str], filters: PostFilters) -> Que
     query = prefix_query(words)
     if query is None:
         return Comment.objects.none()
-    return _filtered(visible_comments(user).filter(search_vector=query), filters, post="post__")
+    # Blocking hides both people's words from each other: comments by either, and comments
+    # under the other's posts (which lead to those posts).
+    found = (
+        visible_comments(user)
+        .filter(search_vector=query)
+        .exclude(blocked_authors_q(user))
+        .exclude(blocked_authors_q(user, "post__"))
+    )
+    return _filtered(found, filters, post="post__")
 
 
 def match_posts(user: User, words: list[str], filters: PostFilters | None = None) -> PostMatches:

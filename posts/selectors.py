@@ -568,8 +568,13 @@ def questions(
 ) -> FeedPage:
     """Questions the user may see, newest first: the open ones (no accepted answer yet), or
     with `answered` the answered ones; optionally only in one group or with one hashtag.
-    Open questions are walked off their own partial index (posts_open_questions)."""
-    qs = visible_posts(user).filter(is_question=True, accepted_answer__isnull=not answered)
+    Open questions are walked off their own partial index (posts_open_questions). Nothing
+    by someone blocked either way."""
+    qs = (
+        visible_posts(user)
+        .filter(is_question=True, accepted_answer__isnull=not answered)
+        .exclude(blocked_authors_q(user))
+    )
     if group is not None:
         qs = qs.filter(group=group)
     if hashtag is not None:

@@ -229,6 +229,10 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
 def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
     _require_author(comment, editor)
     _require_writable(comment.post)
+    refusal = comment_refusal(post=comment.post, user=editor)
+    if refusal:
+        # A block stands between the two: no rewriting old replies in the other's thread.
+        raise ValidationError(refusal)
     if comment.is_removed:
         raise ValidationError(_("This comment was removed by a moderator."))
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))

@@ -277,7 +277,8 @@ def questions(request):
     answered = request.GET.get("state") == "answered"
     group = hashtag = None
     if request.GET.get("group"):
-        group = readable_groups(request.user).filter(slug=request.GET["group"]).first()
+        slug = request.GET["group"]
+        group = None if "\x00" in slug else readable_groups(request.user).filter(slug=slug).first()
         if group is None:
             raise Http404(_("No such group."))
     if request.GET.get("tag"):

@@ -287,3 +287,21 @@ def test_an_empty_query_runs_no_search_query(member_client, django_assert_max_nu
     # 1 session, 1 user, 1 readable groups (the filter's menu), 1 inbox badge.
     with django_assert_max_num_queries(4):
         assert get(member_client, q="").status_code == 200
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2026-02-30", "yesterday"])
+def test_an_impossible_date_filter_is_a_message_not_an_error(member_client, colleague, day):
+    make_post(colleague, "sprint review notes")
+    for field in ("since", "until"):
+        response = member_client.get(reverse("search"), {"q": "sprint", field: day})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Choose a date between" in html or "Enter a valid date" in html
+
+
+def test_nul_characters_in_questions_filters_and_mute_links_are_404s(member_client):
+    for params in ({"group": "\x00"}, {"tag": "\x00"}, {"tag": "ab\x00c"}):
+        assert member_client.get(reverse("questions"), params).status_code == 404
+    assert member_client.post("/hashtags/%00/mute/").status_code == 404
+    assert member_client.post("/people/%00/mute/").status_code == 404
+    assert member_client.get("/people/%00/").status_code == 404

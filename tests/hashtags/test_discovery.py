@@ -108,12 +108,12 @@ def test_directory_shows_trending_followed_and_active_tags_with_follow_buttons(
     assert 'aria-pressed="false"' in trending
 
 
-def test_home_page_has_a_trending_card(member_client, member, colleague, outsider):
+def test_home_page_side_cards_have_a_trending_card(member_client, member, colleague, outsider):
     make_post(member, "my own post")  # so the feed is not empty and the side column shows
     for person in (colleague, outsider):
         make_post(person, "#launch_day is here")
 
-    html = member_client.get(reverse("home")).text
+    html = member_client.get(reverse("discover"), headers={"HX-Request": "true"}).text
 
     card = html.split('id="trending-card-title"')[1].split("</section>")[0]
     assert "#launch_day" in card and "2 people" in card

@@ -256,3 +256,48 @@ def test_a_muted_hashtag_stays_out_of_the_digest(member, colleague):
 
     posts = [item.post.body for section in digest.sections for item in section.items]
     assert posts == ["news without it"]
+
+
+@pytest.mark.parametrize("side", ["blocker", "blocked"])
+def test_neither_side_finds_the_other_in_search_or_questions(member, colleague, outsider, side):
+    from posts.search import match_posts
+    from posts.selectors import questions
+
+    mine = post_services.create_post(author=member, body="mia asks about budgets", is_question=True)
+    theirs = post_services.create_post(
+        author=colleague, body="carl asks about budgets", is_question=True
+    )
+    # Each also commented on the other's post before the block.
+    post_services.add_comment(post=theirs, author=member, body="mia on budgets here")
+    post_services.add_comment(post=mine, author=colleague, body="carl on budgets here")
+    block_person(blocker=member, blocked=colleague)
+    viewer, other = (member, colleague) if side == "blocker" else (colleague, member)
+
+    found = match_posts(viewer, ["budgets"])
+    own = {mine.pk: member, theirs.pk: colleague}
+    assert {own[m.post_id] for m in found.matches} == {viewer}
+    assert all(m.comment_id is None for m in found.matches)  # the other's comment is gone too
+    assert {p.author_id for p in questions(viewer).posts} == {viewer.pk}
+    # Someone else still finds both.
+    assert len(match_posts(outsider, ["budgets"]).matches) == 2
+    assert len(questions(outsider).posts) == 2
+
+
+def test_the_blocked_person_cannot_rewrite_an_old_reply_in_the_blockers_thread(
+    member, colleague, client
+):
+    post = make_post(member, "mia's thread")
+    reply = post_services.add_comment(post=post, author=colleague, body="carl's old reply")
+    block_person(blocker=member, blocked=colleague)
+
+    with pytest.raises(ValidationError, match="cannot comment"):
+        post_services.edit_comment(comment=reply, editor=colleague, body="rewritten @mia.member")
+    client.force_login(colleague)
+    response = client.post(
+        reverse("posts:edit_comment", args=[reply.pk]), {"body": "rewritten again"}
+    )
+    assert response.status_code in (200, 422)
+    assert "cannot comment" in response.content.decode()
+    assert "rewritten again" in response.content.decode()  # what was typed is kept
+    reply.refresh_from_db()
+    assert reply.body == "carl's old reply"

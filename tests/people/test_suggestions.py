@@ -15,6 +15,7 @@ from groups.selectors import suggested_groups
 from hashtags.models import Hashtag
 from hashtags.selectors import suggested_hashtags
 from hashtags.services import follow_hashtag
+from people.models import User
 from people.selectors import Circle, suggested_people
 from people.services import block_person, follow_person
 from posts.views import discovery
@@ -293,3 +294,17 @@ def test_circle_reads_everything_in_one_query(member, colleague, django_assert_n
     with django_assert_num_queries(1):
         circle = Circle.of(member)
     assert circle.followed == {colleague.pk} and len(circle.blocked) == 1
+
+
+def test_deactivated_people_are_neither_counted_nor_named_in_reasons(member, colleague, outsider):
+    gone = UserFactory(username="gone.person", first_name="Gone", last_name="Person")
+    follow_person(follower=member, followee=gone)
+    follow_person(follower=gone, followee=outsider)
+    club = make_group(gone, Group.Kind.OPEN, name="Chess Club")
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+    member.refresh_from_db()
+
+    people = {s.item.username: s.reason for s in suggested_people(member, limit=20)}
+    assert "followed by" not in people.get("olga.outsider", "")
+    groups = {s.item.pk: s.reason for s in suggested_groups(member)}
+    assert "Gone" not in groups.get(club.pk, "")

@@ -88,13 +88,16 @@ def test_empty_home_for_a_new_person_suggests_people_and_hashtags(client, collea
     assert response.status_code == 200
     assert post_ids(response.text) == []
     assert "Your feed is what you follow" in response.text
-    assert "People you might follow" in response.text
-    assert colleague.display_name in response.text
-    assert reverse("people:follow", args=[colleague.username]) in response.text
-    assert "Hashtags you might follow" in response.text
-    assert "#onboarding" in response.text
-    assert reverse("hashtags:follow", args=["onboarding"]) in response.text
     assert reverse("all") in response.text
+    # The suggestions arrive beside it once the page has loaded (htmx).
+    assert f'hx-get="{reverse("discover")}"' in response.text
+    cards = client.get(reverse("discover"), headers={"HX-Request": "true"}).text
+    assert "People you might follow" in cards
+    assert colleague.display_name in cards
+    assert reverse("people:follow", args=[colleague.username]) in cards
+    assert "Hashtags you might follow" in cards
+    assert "#onboarding" in cards
+    assert reverse("hashtags:follow", args=["onboarding"]) in cards
 
 
 def test_suggestions_leave_out_people_already_followed(client, colleague, outsider):
@@ -102,7 +105,7 @@ def test_suggestions_leave_out_people_already_followed(client, colleague, outsid
     follow_person(follower=newcomer, followee=colleague)
     client.force_login(newcomer)
 
-    html = client.get(reverse("home")).text
+    html = client.get(reverse("discover")).text
 
     assert reverse("people:follow", args=[outsider.username]) in html
     assert reverse("people:follow", args=[colleague.username]) not in html
