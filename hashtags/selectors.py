@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Lower
 from django.utils import timezone
@@ -12,8 +10,7 @@ from django.utils.translation import ngettext
 from taggit.models import Tag
 
 from esn.textsearch import Unaccent
-from groups.models import Group, Membership
-from groups.selectors import can_use_site, is_admin, visible_people, visible_person_q
+from groups.selectors import can_use_site, visible_people, visible_person_q
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
 from people.models import User
@@ -141,46 +138,6 @@ def trending_hashtags(user: User, *, days: int = 7, limit: int = 8) -> list[Hash
     return result
 
 
-# Trending is the same list for everyone who may see the same posts; it changes slowly.
-TRENDING_CACHE_SECONDS = 300
-
-
-def _visibility_scope(user: User) -> str:
-    """What `visible_post_q(user)` depends on, as a string: people with equal scopes see
-    exactly the same posts. Employees see every open group anyway, so only their other
-    groups count; a guest sees their groups and nothing else."""
-    if is_admin(user):
-        return "admin"
-    groups = Membership.objects.filter(user=user)
-    if not user.is_guest:
-        groups = groups.exclude(group__kind=Group.Kind.OPEN)
-    ids = sorted(groups.values_list("group_id", flat=True))
-    return ("guest:" if user.is_guest else "employee:") + ",".join(map(str, ids))
-
-
-def trending_for(user: User, *, limit: int = 8) -> list[Hashtag]:
-    """`trending_hashtags`, shared for a few minutes by everyone with the same visibility
-    scope (so it never holds a tag of a post the reader may not see): the home page's side
-    cards ask for it on every visit. One small query when cached."""
-    if not can_use_site(user):
-        return []
-    digest = hashlib.sha256(f"{_visibility_scope(user)}|{limit}".encode()).hexdigest()
-    key = f"hashtags:trending:{digest}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = [
-            (t.pk, t.name, t.slug, t.authors, t.recent)
-            for t in trending_hashtags(user, limit=limit)
-        ]
-        cache.set(key, rows, TRENDING_CACHE_SECONDS)
-    result = []
-    for pk, name, slug, authors, recent in rows:
-        tag = Hashtag(pk=pk, name=name, slug=slug)
-        tag.authors, tag.recent = authors, recent
-        result.append(tag)
-    return result
-
-
 def suggested_hashtags(
     user: User,
     circle: Circle | None = None,
@@ -274,7 +231,7 @@ def hashtag_directory(user: User) -> HashtagDirectory:
     )
     for tag in followed:
         tag.recent = recent.get(tag.pk, 0)
-    trending = trending_for(user)
+    trending = trending_hashtags(user)
     active = active_hashtags(user)
     _with_followers(user, followed + trending)
     for tag in followed:

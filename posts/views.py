@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from esn.navigation import next_url
 from groups.moderation import can_moderate_post
 from groups.selectors import invitations_for, my_groups, readable_groups, suggested_groups
-from hashtags.selectors import get_visible_hashtag, suggested_hashtags, trending_for
+from hashtags.selectors import get_visible_hashtag, suggested_hashtags, trending_hashtags
 from people.selectors import Circle, suggested_people
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, PostForm
@@ -69,7 +69,7 @@ def discovery(user) -> dict:
     """The home page's side cards: this week's trending hashtags and what to follow or join,
     each with its reason. At most ten queries, whatever the size of the company."""
     circle = Circle.of(user)
-    trending = trending_for(user, limit=6)
+    trending = trending_hashtags(user, limit=6)
     return {
         "trending": trending,
         "suggested_people": suggested_people(user, circle),

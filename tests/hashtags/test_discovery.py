@@ -278,28 +278,3 @@ def test_a_hashtag_i_cannot_know_cannot_be_muted(member_client, colleague):
     response = member_client.post(reverse("hashtags:mute", args=["project_falcon"]))
     assert response.status_code == 404
     assert not SourceChoice.objects.exists()
-
-
-def test_cached_trending_is_shared_only_by_people_who_see_the_same_posts(
-    member, colleague, outsider, django_assert_num_queries
-):
-    from hashtags.selectors import trending_for
-
-    secret = make_group(colleague, Group.Kind.SECRET, name="Hush")
-    add_member(secret, colleague, member)
-    club = make_group(colleague, Group.Kind.OPEN, name="Club")
-    add_member(club, colleague, outsider)
-    for person in (colleague, member):
-        make_post(person, "about #project_falcon", group=secret)
-    make_post(colleague, "company-wide #all_hands")
-    guest = UserFactory(username="gus.guest", is_guest=True, sponsor=colleague)
-    newcomer = UserFactory(username="nina.new")
-
-    # The outsider asks first; the list cached for them holds nothing from the secret group.
-    assert [t.slug for t in trending_for(outsider)] == ["all_hands"]
-    assert [t.slug for t in trending_for(member)] == ["project_falcon", "all_hands"]
-    assert trending_for(guest) == []  # no group: nothing, not the employees' list
-    # Someone in no private group sees what the outsider sees (an open group changes
-    # nothing): their scope's list comes from the cache, one query to learn the scope.
-    with django_assert_num_queries(1):
-        assert [t.slug for t in trending_for(newcomer)] == ["all_hands"]
