@@ -77,6 +77,12 @@ def word_start(word: str) -> Concat:
     return Concat(Value(r"\m"), Unaccent(Lower(Value(word))), output_field=TextField())
 
 
+def _folded(*parts) -> Unaccent:
+    """The fields, space-separated, lowercased and accents folded, as one SQL expression."""
+    spaced = [piece for part in parts for piece in (part, Value(" "))][:-1]
+    return Unaccent(Lower(Concat(*spaced, output_field=TextField())))
+
+
 def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     """People `viewer` may see (`visible_people`: a guest meets only the members of their
     groups) with every word at the start of a word of their name, username, title,
@@ -84,23 +90,13 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     Marieke, "muller" finds Müller. Alphabetical."""
     if not words:
         return User.objects.none()
-    profile = Unaccent(
-        Lower(
-            Concat(
-                "first_name",
-                Value(" "),
-                "last_name",
-                Value(" "),
-                "username",
-                Value(" "),
-                "title",
-                Value(" "),
-                Coalesce("department__name", Value("")),
-                Value(" "),
-                Coalesce("location__name", Value("")),
-                output_field=TextField(),
-            )
-        )
+    profile = _folded(
+        "first_name",
+        "last_name",
+        "username",
+        "title",
+        Coalesce("department__name", Value("")),
+        Coalesce("location__name", Value("")),
     )
     qs = visible_people(viewer).annotate(search_profile=profile)
     skills = TaggedItem.objects.filter(
@@ -113,18 +109,7 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
             | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
         )
     # Whose name starts with the first word comes before whose department or skill does.
-    name = Unaccent(
-        Lower(
-            Concat(
-                "first_name",
-                Value(" "),
-                "last_name",
-                Value(" "),
-                "username",
-                output_field=TextField(),
-            )
-        )
-    )
+    name = _folded("first_name", "last_name", "username")
     by_name = Case(
         When(Q(search_name__regex=word_start(words[0])), then=Value(0)), default=Value(1)
     )

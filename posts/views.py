@@ -139,15 +139,7 @@ def detail(request, pk: int, comment_form=None, status=200):
             raise Http404(_("No such post."))
         # Its author is told why it is gone; everyone else gets a plain 404.
         return render(request, "posts/removed.html", {"post": removed})
-    can_moderate = can_moderate_post(request.user, post)
-    context = {
-        "post": post,
-        "comments": selectors.thread(request.user, post),
-        "comment_form": comment_form or CommentForm(),
-        "can_moderate": can_moderate,
-        "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
-        "comment_refusal": selectors.comment_refusal(post=post, user=request.user),
-    }
+    context = _thread_context(request, post, comment_form)
     return render(request, "posts/detail.html", context, status=status)
 
 
@@ -222,7 +214,7 @@ def comment(request, pk: int):
 
 
 def _thread_context(request, post, comment_form=None) -> dict:
-    """What the comment thread partial needs, for an htmx answer."""
+    """What the comment thread needs: on the post's page, and alone for an htmx answer."""
     can_moderate = can_moderate_post(request.user, post)
     return {
         "post": post,
