@@ -1,6 +1,7 @@
 from django.urls import path
 
 from digests import settings_views, views
+from esn import converters  # noqa: F401  (registers <segment:...>)
 
 app_name = "digests"
 
@@ -12,5 +13,5 @@ urlpatterns = [
     path("settings/notifications/", settings_views.my_settings, name="settings"),
     path("settings/notifications/source/", settings_views.set_level, name="set_level"),
     path("digests/<int:pk>/", views.digest_in_browser, name="digest"),
-    path("digests/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("digests/unsubscribe/<segment:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from esn import converters  # noqa: F401  (registers <segment:...>)
 from groups import moderation_views as views
 
 urlpatterns = [
@@ -9,8 +10,12 @@ urlpatterns = [
     path("moderation/reports/<int:pk>/resolve/", views.resolve, name="resolve_report"),
     path("moderation/posts/<int:pk>/report/", views.report_post, name="report_post"),
     path("moderation/comments/<int:pk>/report/", views.report_comment, name="report_comment"),
-    path("moderation/posts/<int:pk>/<str:action>/", views.post_action, name="post_action"),
-    path("moderation/comments/<int:pk>/<str:action>/", views.comment_action, name="comment_action"),
-    path("<str:slug>/moderation/", views.group_queue, name="moderation"),
-    path("<str:slug>/audit/", views.audit_log, name="audit"),
+    path("moderation/posts/<int:pk>/<segment:action>/", views.post_action, name="post_action"),
+    path(
+        "moderation/comments/<int:pk>/<segment:action>/",
+        views.comment_action,
+        name="comment_action",
+    ),
+    path("<segment:slug>/moderation/", views.group_queue, name="moderation"),
+    path("<segment:slug>/audit/", views.audit_log, name="audit"),
 ]

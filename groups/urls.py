@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from esn import converters  # noqa: F401  (registers <segment:...>)
 from groups import views
 
 app_name = "groups"
@@ -11,21 +12,23 @@ urlpatterns = [
     path("invitations/<int:pk>/accept/", views.accept, name="accept"),
     path("invitations/<int:pk>/decline/", views.decline, name="decline"),
     path("", include("groups.moderation_urls")),
-    path("<str:slug>/", views.detail, name="detail"),
-    path("<str:slug>/edit/", views.edit, name="edit"),
-    path("<str:slug>/cover/", views.cover, name="cover"),
-    path("<str:slug>/archive/", views.archive, name="archive"),
-    path("<str:slug>/join/", views.join, name="join"),
-    path("<str:slug>/withdraw/", views.withdraw, name="withdraw"),
-    path("<str:slug>/leave/", views.leave, name="leave"),
-    path("<str:slug>/mute/", views.mute, name="mute"),
-    path("<str:slug>/members/", views.members, name="members"),
-    path("<str:slug>/invite/", views.invite, name="invite"),
-    path("<str:slug>/requests/<int:pk>/approve/", views.approve, name="approve"),
-    path("<str:slug>/requests/<int:pk>/decline/", views.decline_request, name="decline_request"),
-    path("<str:slug>/invitations/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path("<segment:slug>/", views.detail, name="detail"),
+    path("<segment:slug>/edit/", views.edit, name="edit"),
+    path("<segment:slug>/cover/", views.cover, name="cover"),
+    path("<segment:slug>/archive/", views.archive, name="archive"),
+    path("<segment:slug>/join/", views.join, name="join"),
+    path("<segment:slug>/withdraw/", views.withdraw, name="withdraw"),
+    path("<segment:slug>/leave/", views.leave, name="leave"),
+    path("<segment:slug>/mute/", views.mute, name="mute"),
+    path("<segment:slug>/members/", views.members, name="members"),
+    path("<segment:slug>/invite/", views.invite, name="invite"),
+    path("<segment:slug>/requests/<int:pk>/approve/", views.approve, name="approve"),
     path(
-        "<str:slug>/members/<str:username>/<str:action>/",
+        "<segment:slug>/requests/<int:pk>/decline/", views.decline_request, name="decline_request"
+    ),
+    path("<segment:slug>/invitations/<int:pk>/revoke/", views.revoke, name="revoke"),
+    path(
+        "<segment:slug>/members/<segment:username>/<segment:action>/",
         views.member_action,
         name="member_action",
     ),

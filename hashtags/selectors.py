@@ -20,10 +20,6 @@ from posts.selectors import blocked_authors_q, visible_post_q, visible_posts
 
 
 def get_hashtag(slug: str) -> Hashtag | None:
-    from hashtags.parsing import normalise_hashtag
-
-    if "\x00" in slug:  # PostgreSQL text cannot hold it: no hashtag has it
-        return None
     return Hashtag.objects.filter(slug=normalise_hashtag(slug)).first()
 
 

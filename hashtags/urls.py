@@ -1,11 +1,12 @@
 from django.urls import path
 
+from esn import converters  # noqa: F401  (registers <segment:...>)
 from hashtags import views
 
 app_name = "hashtags"
 urlpatterns = [
     path("", views.directory, name="directory"),
-    path("<str:slug>/", views.detail, name="detail"),
-    path("<str:slug>/follow/", views.follow, name="follow"),
-    path("<str:slug>/mute/", views.mute, name="mute"),
+    path("<segment:slug>/", views.detail, name="detail"),
+    path("<segment:slug>/follow/", views.follow, name="follow"),
+    path("<segment:slug>/mute/", views.mute, name="mute"),
 ]

@@ -267,14 +267,16 @@ def questions(request):
     optionally in one group or with one hashtag. A group or hashtag the viewer may not know of
     is a 404, exactly like one that does not exist."""
     answered = request.GET.get("state") == "answered"
+    group_slug, tag = request.GET.get("group", ""), request.GET.get("tag", "").lstrip("#")
+    if "\x00" in group_slug + tag:  # PostgreSQL text cannot hold it: nothing is named so
+        raise Http404(_("No such group or hashtag."))
     group = hashtag = None
-    if request.GET.get("group"):
-        slug = request.GET["group"]
-        group = None if "\x00" in slug else readable_groups(request.user).filter(slug=slug).first()
+    if group_slug:
+        group = readable_groups(request.user).filter(slug=group_slug).first()
         if group is None:
             raise Http404(_("No such group."))
-    if request.GET.get("tag"):
-        hashtag = get_visible_hashtag(request.user, request.GET["tag"].lstrip("#"))
+    if tag:
+        hashtag = get_visible_hashtag(request.user, tag)
         if hashtag is None:
             raise Http404(_("No posts carry this hashtag yet."))
     page = selectors.questions(

@@ -305,3 +305,11 @@ def test_nul_characters_in_questions_filters_and_mute_links_are_404s(member_clie
     assert member_client.post("/hashtags/%00/mute/").status_code == 404
     assert member_client.post("/people/%00/mute/").status_code == 404
     assert member_client.get("/people/%00/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/groups/%00/", "/groups/%00/members/", "/hashtags/%00/", "/people/%00/follow/"],
+)
+def test_a_nul_character_in_a_name_in_the_path_is_a_404_on_every_route(member_client, path):
+    assert member_client.get(path).status_code == 404
