@@ -1,4 +1,4 @@
-"""Full-text search building blocks shared by the apps that search (posts, people).
+"""Search building blocks shared by the apps that search (posts, people, groups, hashtags).
 
 Language: one `simple` configuration for every post, with accents folded by `unaccent`.
 The network is multilingual (English, Dutch, German side by side, often in one thread), and
@@ -15,7 +15,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Func, TextField, Value
-from django.db.models.functions import Concat, Replace
+from django.db.models.functions import Concat, Lower, Replace
 
 from hashtags.parsing import strip_spoofing_characters
 
@@ -29,6 +29,32 @@ class Unaccent(Func):
 
     function = "esn_unaccent"
     output_field = TextField()
+
+
+def folded(*parts) -> Unaccent:
+    """The fields (names or expressions), space-separated, lowercased and accents folded, as
+    one SQL expression: what `word_start` patterns are matched against."""
+    spaced = [piece for part in parts for piece in (part, Value(" "))][:-1]
+    return Unaccent(Lower(Concat(*spaced, output_field=TextField())))
+
+
+class _RegexEscaped(Func):
+    """The text with every character a PostgreSQL regular expression reads escaped."""
+
+    function = "regexp_replace"
+    output_field = TextField()
+
+    def __init__(self, expression):
+        super().__init__(expression, Value(r"([.^$*+?()[\]{}|\\])"), Value(r"\\\1"), Value("g"))
+
+
+def word_start(word: str, *, boundary: str = r"\m") -> Concat:
+    r"""A PostgreSQL regular expression, as an SQL expression, matching `folded` text in which
+    a word starts with `word` (`\\m`: the start of a word; hashtags pass `(^|_)`). The word is
+    folded by PostgreSQL, then escaped: folding can turn a letter into regex syntax (⑴ into
+    "(1)"), so it must not be read as a pattern."""
+    escaped = _RegexEscaped(Unaccent(Lower(Value(word))))
+    return Concat(Value(boundary), escaped, output_field=TextField())
 
 
 # A query is reduced to its words: operators, quotes and punctuation can never reach

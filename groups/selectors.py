@@ -4,12 +4,12 @@ kind, and whether the viewer is an employee, a guest or an admin."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from esn.textsearch import Unaccent
+from esn.textsearch import folded, word_start
 from groups.models import Ban, Group, GroupSettings, Invitation, JoinRequest, Membership
 from people.models import User
 
@@ -117,14 +117,9 @@ def search_groups(user, words: list[str]) -> QuerySet[Group]:
     accents and case ignored. Most active first, each with `is_member`."""
     if not words:
         return Group.objects.none()
-    text = Unaccent(Lower(Concat("name", Value(" "), "description", output_field=TextField())))
-    qs = visible_groups(user).annotate(search_text=text)
+    qs = visible_groups(user).annotate(search_text=folded("name", "description"))
     for word in words[:5]:
-        qs = qs.filter(
-            search_text__regex=Concat(
-                Value(r"\m"), Unaccent(Lower(Value(word))), output_field=TextField()
-            )
-        )
+        qs = qs.filter(search_text__regex=word_start(word))
     return qs.annotate(
         is_member=Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
     ).order_by("-last_activity_at", "-id")

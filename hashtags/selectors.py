@@ -3,13 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import ngettext
 from taggit.models import Tag
 
-from esn.textsearch import Unaccent
+from esn.textsearch import Unaccent, word_start
 from groups.selectors import can_use_site, visible_people, visible_person_q
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
@@ -44,8 +44,7 @@ def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:
         return Hashtag.objects.none()
     starts = Q()
     for word in words:
-        pattern = Concat(Value("(^|_)"), Unaccent(Lower(Value(word))), output_field=TextField())
-        starts |= Q(folded_slug__regex=pattern)
+        starts |= Q(folded_slug__regex=word_start(word, boundary="(^|_)"))
     carried = Exists(
         TaggedPost.objects.filter(visible_post_q(user, "content_object__"), tag=OuterRef("pk"))
     )

@@ -4,14 +4,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import zip_longest
 
-from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from taggit.models import TaggedItem
 
-from esn.textsearch import Unaccent
+from esn.textsearch import Unaccent, folded, word_start
 from groups.selectors import visible_people
 from people.models import Block, Follow, User
 
@@ -70,19 +70,6 @@ def has_blocked(blocker: User, person: User) -> bool:
 MAX_PEOPLE_SEARCH_WORDS = 5
 
 
-def word_start(word: str) -> Concat:
-    """A PostgreSQL regular expression (as an SQL expression) matching text in which a word
-    starts with `word`, accents folded: `\\m` is "start of a word". Search words hold only
-    letters, digits and `_` (esn.textsearch.query_words), nothing a regex would read."""
-    return Concat(Value(r"\m"), Unaccent(Lower(Value(word))), output_field=TextField())
-
-
-def _folded(*parts) -> Unaccent:
-    """The fields, space-separated, lowercased and accents folded, as one SQL expression."""
-    spaced = [piece for part in parts for piece in (part, Value(" "))][:-1]
-    return Unaccent(Lower(Concat(*spaced, output_field=TextField())))
-
-
 def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     """People `viewer` may see (`visible_people`: a guest meets only the members of their
     groups) with every word at the start of a word of their name, username, title,
@@ -90,7 +77,7 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     Marieke, "muller" finds Müller. Alphabetical."""
     if not words:
         return User.objects.none()
-    profile = _folded(
+    profile = folded(
         "first_name",
         "last_name",
         "username",
@@ -109,7 +96,7 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
             | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
         )
     # Whose name starts with the first word comes before whose department or skill does.
-    name = _folded("first_name", "last_name", "username")
+    name = folded("first_name", "last_name", "username")
     by_name = Case(
         When(Q(search_name__regex=word_start(words[0])), then=Value(0)), default=Value(1)
     )

@@ -230,10 +230,14 @@ def test_highlight_cuts_long_text_around_the_first_match():
 
 def test_no_letter_can_break_the_query_syntax(member, colleague):
     """Every character Python counts as part of a word goes to PostgreSQL, which folds
-    accents; some fold into tsquery syntax (ʼ to ', ː to :, ⑴ to (1)). None may fail."""
+    accents; some fold into tsquery or regex syntax (ʼ to ', ː to :, ⑴ to (1)). None may
+    fail, on any tab."""
     from django.db import DatabaseError, transaction
 
     from esn.textsearch import query_words
+    from groups.selectors import search_groups
+    from hashtags.selectors import search_hashtags
+    from people.selectors import search_people
 
     make_post(colleague, "the plain word boek")
     # Where unaccent.rules maps letters: Latin, spacing modifiers, letterlike symbols,
@@ -241,14 +245,22 @@ def test_no_letter_can_break_the_query_syntax(member, colleague):
     blocks = [(0x80, 0x300), (0x1E00, 0x1F00), (0x2100, 0x2150), (0x2460, 0x2500)]
     letters = [chr(c) for a, b in blocks for c in range(a, b) if re.match(r"\w", chr(c))]
     failures = []
+    # The other tabs match folded words as regular expressions: ⑴ must not become a group.
+    tabs = [
+        lambda words: match_posts(member, words),
+        lambda words: list(search_people(member, words)),
+        lambda words: list(search_groups(member, words)),
+        lambda words: list(search_hashtags(member, words)),
+    ]
     # Twelve words a query (the most a search takes); each word is one letter and "boek".
     for start in range(0, len(letters), 12):
         chunk = letters[start : start + 12]
-        try:
-            with transaction.atomic():
-                match_posts(member, query_words(" ".join(f"{c}boek" for c in chunk)))
-        except DatabaseError as exc:
-            failures.append((chunk, str(exc).splitlines()[0]))
+        for tab in tabs:
+            try:
+                with transaction.atomic():
+                    tab(query_words(" ".join(f"{c}boek" for c in chunk)))
+            except DatabaseError as exc:
+                failures.append((chunk, str(exc).splitlines()[0]))
     assert failures == []
     assert match_posts(member, query_words("boek")).total == 1
     # A modifier apostrophe folds into punctuation, as "'boek" would: the word still counts.
