@@ -16,7 +16,7 @@ from hashtags.parsing import normalise_hashtag
 from people.models import User
 from people.selectors import Circle, Suggestion, blocked_either_way_q
 from posts.models import Comment, Post
-from posts.selectors import blocked_authors_q, visible_post_q, visible_posts
+from posts.selectors import blocked_authors_q, visible_post_q
 
 
 def get_hashtag(slug: str) -> Hashtag | None:
@@ -30,29 +30,35 @@ def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
     hashtag = get_hashtag(slug)
     if hashtag is None:
         return None
-    carried = TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(user))
-    if carried.exists() or is_following(user, hashtag):
+    known = Hashtag.objects.filter(pk=hashtag.pk).filter(carried_by_visible_post(user))
+    if known.exists() or is_following(user, hashtag):
         return hashtag
     return None
 
 
+def carried_by_visible_post(user: User) -> Exists:
+    """A condition on a hashtag row: a post `user` may see carries it. What makes a hashtag
+    known to someone (with following it): its page, search, suggestions all ask this."""
+    return Exists(
+        TaggedPost.objects.filter(visible_post_q(user, "content_object__"), tag=OuterRef("pk"))
+    )
+
+
 def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:
     """Hashtags whose name, or a `_`-separated part of it, starts with one of `words`
-    ("onboard" finds #sales_onboarding; accents and case ignored) that `user` may know exist: carried by a post they may see, or followed by them (the rule of
+    ("onboard" finds #sales_onboarding; accents and case ignored) that `user` may know
+    exist: carried by a post they may see, or followed by them (the rule of
     `get_visible_hashtag`). Alphabetical, each with `is_followed`."""
     if not words or not can_use_site(user):
         return Hashtag.objects.none()
     starts = Q()
     for word in words:
         starts |= Q(folded_slug__regex=word_start(word, boundary="(^|_)"))
-    carried = Exists(
-        TaggedPost.objects.filter(visible_post_q(user, "content_object__"), tag=OuterRef("pk"))
-    )
     followed = Exists(HashtagFollow.objects.filter(user=user, hashtag=OuterRef("pk")))
     return (
         Hashtag.objects.annotate(folded_slug=Unaccent("slug"), is_followed=followed)
         .filter(starts)
-        .filter(carried | Q(is_followed=True))
+        .filter(carried_by_visible_post(user) | Q(is_followed=True))
         .order_by("slug")
     )
 
@@ -166,11 +172,7 @@ def suggested_hashtags(
     known = {
         tag.pk: tag
         for tag in Hashtag.objects.filter(pk__in=[row["hashtag_id"] for row in rows]).filter(
-            Exists(
-                TaggedPost.objects.filter(tag_id=OuterRef("pk")).filter(
-                    visible_post_q(user, "content_object__")
-                )
-            )
+            carried_by_visible_post(user)
         )
     }
     rows = [row for row in rows if row["hashtag_id"] in known][:limit]
