@@ -80,6 +80,25 @@ def _send(recipients: Iterable[User], *, actor: User, kind: str, verb: str, **fi
         notify.send(actor, recipient=recipient, verb=verb, kind=kind, actor_user=actor, **fields)
 
 
+def _refresh_or_send(recipient: User, *, key: str, changes: dict, **send) -> None:
+    """The recipient's one row under `key`: brought back to the top as unread with
+    `changes`, or sent (with `send`) the first time. Two events at the same moment cannot
+    make two rows (the key is unique per recipient): the one that loses updates the row the
+    other made."""
+    for _attempt in range(2):
+        with transaction.atomic():
+            if InboxItem.objects.filter(recipient=recipient, key=key).update(
+                unread=True, deleted=False, **changes
+            ):
+                return
+            try:
+                with transaction.atomic():
+                    _send([recipient], key=key, **send)
+                return
+            except IntegrityError:
+                continue
+
+
 def _audience(post: Post, candidate_ids: Iterable[int], actor_id: int) -> list[User]:
     """Of `candidate_ids`, the people to tell about something `actor_id` did on `post`."""
     ids = set(candidate_ids) - {actor_id}
@@ -174,37 +193,25 @@ def post_liked(*, post_id: int, user_id: int) -> None:
         return
     count = Reaction.objects.filter(post=post).exclude(user_id=post.author_id).count()
     names = [f"{first} {last}".strip() or username for first, last, username, _at in likers]
-    key = f"reactions:{post.pk}"
-    changes = {
-        "actor_user": liker,
-        "actor_object_id": str(liker.pk),
-        "count": count,
-        "data": {"names": names},
-        "unread": True,
-        "timestamp": likers[0][3],
-    }
-    for _attempt in range(2):
-        with transaction.atomic():
-            updated = InboxItem.objects.filter(recipient=post.author, key=key).update(**changes)
-            if updated:
-                return
-            try:
-                with transaction.atomic():
-                    _send(
-                        [post.author],
-                        actor=liker,
-                        kind=Kind.REACTION,
-                        verb="liked your post",
-                        post=post,
-                        target=post,
-                        key=key,
-                        count=count,
-                        names=names,
-                        timestamp=likers[0][3],
-                    )
-                return
-            except IntegrityError:
-                continue  # another like created the row at the same moment: update it
+    _refresh_or_send(
+        post.author,
+        key=f"reactions:{post.pk}",
+        changes={
+            "actor_user": liker,
+            "actor_object_id": str(liker.pk),
+            "count": count,
+            "data": {"names": names},
+            "timestamp": likers[0][3],
+        },
+        actor=liker,
+        kind=Kind.REACTION,
+        verb="liked your post",
+        post=post,
+        target=post,
+        count=count,
+        names=names,
+        timestamp=likers[0][3],
+    )
 
 
 @_never_breaks_the_request
@@ -227,29 +234,20 @@ def answer_accepted(*, post_id: int, comment_id: int, accepted_by_id: int) -> No
         return
     if not _audience(post, [comment.author_id], actor.pk):
         return
-    key = f"answer:{comment.pk}"
     timestamp = post.answered_at or comment.created_at
-    changes = {"actor_user": actor, "actor_object_id": str(actor.pk), "timestamp": timestamp}
-    if InboxItem.objects.filter(recipient=comment.author, key=key).update(
-        unread=True, deleted=False, **changes
-    ):
-        return
-    try:
-        with transaction.atomic():
-            _send(
-                [comment.author],
-                actor=actor,
-                kind=Kind.ANSWER,
-                verb="accepted your answer",
-                post=post,
-                comment=comment,
-                target=post,
-                action_object=comment,
-                timestamp=timestamp,
-                key=key,
-            )
-    except IntegrityError:
-        pass  # the same acceptance told twice at once: the row exists
+    _refresh_or_send(
+        comment.author,
+        key=f"answer:{comment.pk}",
+        changes={"actor_user": actor, "actor_object_id": str(actor.pk), "timestamp": timestamp},
+        actor=actor,
+        kind=Kind.ANSWER,
+        verb="accepted your answer",
+        post=post,
+        comment=comment,
+        target=post,
+        action_object=comment,
+        timestamp=timestamp,
+    )
 
 
 @_never_breaks_the_request
@@ -279,23 +277,15 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
         return
     if _silenced([followee_id], actor_id=follower_id, group_id=None):
         return
-    key = f"follower:{follower_id}"
-    if InboxItem.objects.filter(recipient=followee, key=key).update(
-        unread=True, timestamp=followed_at
-    ):
-        return
-    try:
-        with transaction.atomic():
-            _send(
-                [followee],
-                actor=follower,
-                kind=Kind.FOLLOWER,
-                verb="started following you",
-                timestamp=followed_at,
-                key=key,
-            )
-    except IntegrityError:
-        pass  # a double click: the row exists
+    _refresh_or_send(
+        followee,
+        key=f"follower:{follower_id}",
+        changes={"timestamp": followed_at},
+        actor=follower,
+        kind=Kind.FOLLOWER,
+        verb="started following you",
+        timestamp=followed_at,
+    )
 
 
 @_never_breaks_the_request

@@ -298,7 +298,7 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
     )
     posts = (
         Post.objects.filter(pk__in=newest)
-        .filter(visible_post_q(user), visible_person_q(user, "author__"))
+        .filter(visible_post_q(user), people_q)
         .exclude(author_id=user.pk)
         .exclude(blocked_authors_q(user))
         .values("author_id")
