@@ -13,7 +13,7 @@ EMBEDDED := $(BIN)/python -m esn.embedded exec --
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
 	@echo "make test   - the full test suite (DATABASE_URL / REDIS_URL used when set)"
-	@echo "make lint   - ruff check + format check; make format to fix formatting"
+	@echo "make lint   - ruff, import layers and cycles, mypy; make format to fix formatting"
 	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
 	@echo "make bench-search - search benchmark at 10k/100k/1M posts (ARGS=\"--sizes 10000\")"
 
@@ -33,9 +33,14 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(EMBEDDED) $(BIN)/python -m pytest -m e2e $(ARGS)
 
+# Layers and cycles: lint-imports (contracts in pyproject.toml) and tools/import_cycles.py.
+# mypy needs settings to load, not a database: the values below are never connected to.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python tools/import_cycles.py
+	DEBUG=1 SECRET_KEY=lint DATABASE_URL=postgres://lint@127.0.0.1/lint $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

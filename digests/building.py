@@ -10,9 +10,10 @@ that they may see NOW (RELIABILITY.md 2: the policy is
 applied when the email is built, not when the task was queued), ranked by engagement then
 recency, capped at the site's maximum with a count of the rest.
 
-Candidates come from one SQL query with a LATERAL per person that mirrors the visibility
-rules; every candidate is then checked again with the policy's own per-object function
-(`can_view_post_knowing`), so a slip in the SQL could only leave posts out, never leak them.
+Candidates come from one SQL query with a LATERAL per person; its visibility condition is
+generated from the policy itself (`access.posts.post_sql_by_standing`), and every candidate
+is then checked again with the policy's per-object check on the ties loaded for the batch
+(`access.posts.can_view_post`), so the SQL could only leave posts out, never leak them.
 """
 
 from __future__ import annotations
@@ -23,26 +24,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from digests.models import Frequency, Level, SiteSettings, SourceChoice, SourceKind
-from groups.models import Membership
-from hashtags.models import HashtagFollow
-from people.models import Block, Follow, User
+from access.posts import can_view_post, post_sql_by_standing
+from access.rules import SqlFacts
+from access.viewer import Viewer
+from digests.models import Frequency, Level, SiteSettings, SourceKind
+from people.models import User
 from posts.models import Post
-from posts.selectors import can_view_post_knowing, with_post_details
+from posts.selectors import with_post_details
 
 PERIOD_LENGTH = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
 
+# The visibility condition is generated from the policy (our own names, no input in it).
 _CANDIDATES_SQL = """
 SELECT u.user_id, c.id, c.total
 FROM json_to_recordset(%(people)s::json) AS u(
     user_id bigint, since timestamptz, authors bigint[], groups bigint[], tags bigint[],
-    question_groups bigint[], member_groups bigint[], muted_authors bigint[], muted_groups bigint[],
-    muted_tags bigint[], viewer text,
-    mentions boolean, n int)
+    question_groups bigint[], member_groups bigint[], blocked bigint[], muted_authors bigint[],
+    muted_groups bigint[], muted_tags bigint[], standing text, mentions boolean, n int)
 CROSS JOIN LATERAL (
     SELECT p.id, count(*) OVER () AS total
     FROM posts_post AS p
@@ -63,24 +64,23 @@ CROSS JOIN LATERAL (
             UNION
             SELECT post_id FROM posts_post_mentions WHERE u.mentions AND user_id = u.user_id)
         AND p.created_at > u.since AND p.created_at <= %(until)s
-        AND p.removed_at IS NULL
         AND p.author_id <> u.user_id
         AND NOT p.author_id = ANY(u.muted_authors)
         AND (p.group_id IS NULL OR NOT p.group_id = ANY(u.muted_groups))
         AND NOT (cardinality(u.muted_tags) > 0 AND EXISTS (
             SELECT 1 FROM hashtags_taggedpost AS mt
             WHERE mt.content_object_id = p.id AND mt.tag_id = ANY(u.muted_tags)))
-        AND (u.viewer = 'admin'
-            OR u.viewer = 'guest' AND p.group_id = ANY(u.member_groups)
-            OR u.viewer = 'employee' AND (
-                p.group_id IS NULL
-                OR p.group_id = ANY(u.member_groups)
-                OR EXISTS (SELECT 1 FROM groups_group AS g
-                           WHERE g.id = p.group_id AND g.kind = 'open')))
+        AND {visible}
     ORDER BY p.like_count + p.comment_count DESC, p.created_at DESC, p.id DESC
     LIMIT u.n
 ) AS c
-"""
+""".format(  # noqa: S608
+    visible=post_sql_by_standing(
+        "u.standing",
+        "p",
+        SqlFacts(member_groups="u.member_groups", blocked="u.blocked", user="u.user_id"),
+    )
+)
 
 
 @dataclass
@@ -115,113 +115,59 @@ class Digest:
 
 @dataclass
 class _Sources:
-    """One person's digest sources, and what their visibility rests on."""
+    """One person's digest sources, from their ties and the site's defaults (the ids; names
+    and addresses come with the posts)."""
 
-    authors: dict[int, str] = field(default_factory=dict)  # followed person id -> username
-    groups: dict[int, str] = field(default_factory=dict)  # group id -> name
-    tags: dict[int, str] = field(default_factory=dict)  # hashtag id -> name
-    tag_slugs: dict[int, str] = field(default_factory=dict)
+    authors: set[int] = field(default_factory=set)
+    groups: set[int] = field(default_factory=set)
+    tags: set[int] = field(default_factory=set)
     # Groups whose open questions may be mailed: not muted, not set to "feed only" by the
-    # person themselves (group id -> name).
-    question_groups: dict[int, str] = field(default_factory=dict)
-    member_groups: set[int] = field(default_factory=set)
+    # person themselves.
+    question_groups: set[int] = field(default_factory=set)
     muted_authors: set[int] = field(default_factory=set)
-    muted_groups: set[int] = field(default_factory=set)
-    muted_tags: set[int] = field(default_factory=set)
 
-
-def _viewer(user: User) -> str:
-    if user.is_site_admin:
-        return "admin"
-    return "guest" if user.is_guest else "employee"
-
-
-def _load_sources(users: list[User], site: SiteSettings) -> dict[int, _Sources]:
-    """Everyone's sources with their levels, in five queries whatever the number of people."""
-    ids = [u.pk for u in users]
-    sources = {pk: _Sources() for pk in ids}
-    chosen = {
-        (user_id, kind, object_id): level
-        for user_id, kind, object_id, level in SourceChoice.objects.filter(
-            user_id__in=ids
-        ).values_list("user_id", "kind", "object_id", "level")
-    }
-
-    def level(user_id: int, kind: str, object_id: int) -> str:
-        return chosen.get((user_id, kind, object_id), site.default_level(kind))
-
-    for user_id, group_id, name, muted in Membership.objects.filter(user_id__in=ids).values_list(
-        "user_id", "group_id", "group__name", "muted"
-    ):
-        mine = sources[user_id]
-        mine.member_groups.add(group_id)
-        if muted:
-            mine.muted_groups.add(group_id)
-            continue
-        if level(user_id, SourceKind.GROUP, group_id) == Level.DIGEST:
-            mine.groups[group_id] = name
-        if site.include_unanswered and chosen.get((user_id, SourceKind.GROUP, group_id)) in (
-            None,
-            Level.DIGEST,
-        ):
-            mine.question_groups[group_id] = name
-    for user_id, person_id, username in Follow.objects.filter(follower_id__in=ids).values_list(
-        "follower_id", "followee_id", "followee__username"
-    ):
-        chosen_level = level(user_id, SourceKind.PERSON, person_id)
-        if chosen_level == Level.MUTED:
-            sources[user_id].muted_authors.add(person_id)
-        elif chosen_level == Level.DIGEST:
-            sources[user_id].authors[person_id] = username
-    for user_id, tag_id, name, slug in HashtagFollow.objects.filter(user_id__in=ids).values_list(
-        "user_id", "hashtag_id", "hashtag__name", "hashtag__slug"
-    ):
-        if level(user_id, SourceKind.HASHTAG, tag_id) == Level.DIGEST:
-            sources[user_id].tags[tag_id] = name
-            sources[user_id].tag_slugs[tag_id] = slug
-    # Muting or blocking a person (or being blocked by them) keeps their posts out even where
-    # they are not followed; muting a hashtag keeps out every post carrying it, as in the
-    # home feed.
-    for (user_id, kind, object_id), chosen_level in chosen.items():
-        if chosen_level != Level.MUTED:
-            continue
-        if kind == SourceKind.PERSON:
-            sources[user_id].muted_authors.add(object_id)
-        elif kind == SourceKind.HASHTAG:
-            sources[user_id].muted_tags.add(object_id)
-    for blocker_id, blocked_id in Block.objects.filter(
-        Q(blocker_id__in=ids) | Q(blocked_id__in=ids)
-    ).values_list("blocker_id", "blocked_id"):
-        if blocker_id in sources:
-            sources[blocker_id].muted_authors.add(blocked_id)
-        if blocked_id in sources:
-            sources[blocked_id].muted_authors.add(blocker_id)
-    return sources
+    @classmethod
+    def of(cls, viewer: Viewer, site: SiteSettings) -> _Sources:
+        ties, mine = viewer.ties, cls()
+        for group_id in ties.member_groups:
+            level = ties.level(SourceKind.GROUP, group_id, site)
+            if level == Level.MUTED:
+                continue
+            if level == Level.DIGEST:
+                mine.groups.add(group_id)
+            if site.include_unanswered and ties.chose(SourceKind.GROUP, group_id) in (
+                None,
+                Level.DIGEST,
+            ):
+                mine.question_groups.add(group_id)
+        mine.authors = {
+            pk for pk in ties.following if ties.level(SourceKind.PERSON, pk, site) == Level.DIGEST
+        }
+        mine.tags = {
+            pk for pk in ties.hashtags if ties.level(SourceKind.HASHTAG, pk, site) == Level.DIGEST
+        }
+        # Muting a person keeps their posts out even where they are not followed (blocking
+        # is access: the policy's SQL keeps those out).
+        mine.muted_authors = ties.muted_people
+        return mine
 
 
 def _array(ids) -> list[int]:
     return sorted(ids)
 
 
-def _reasons(user: User, post: Post, mine: _Sources, mentions: bool) -> list[tuple[str, str]]:
+def _reasons(post: Post, mine: _Sources, mentions: bool) -> list[tuple[str, str]]:
     """(section key, why) pairs, strongest first: an open question in my groups, group,
     person, hashtag, mention."""
     found = []
     if post.is_question and not post.is_answered and post.group_id in mine.question_groups:
-        found.append(
-            (
-                "questions",
-                _("open question in %(group)s") % {"group": mine.question_groups[post.group_id]},
-            )
-        )
+        found.append(("questions", _("open question in %(group)s") % {"group": post.group.name}))
     elif post.group_id in mine.groups:
-        found.append(
-            (f"group:{post.group_id}", _("in %(group)s") % {"group": mine.groups[post.group_id]})
-        )
+        found.append((f"group:{post.group_id}", _("in %(group)s") % {"group": post.group.name}))
     if post.author_id in mine.authors:
-        found.append(("people", _("you follow @%(name)s") % {"name": mine.authors[post.author_id]}))
+        found.append(("people", _("you follow @%(name)s") % {"name": post.author.username}))
     found.extend(
-        (f"tag:{t.tag_id}", _("you follow #%(tag)s") % {"tag": mine.tags[t.tag_id]})
+        (f"tag:{t.tag_id}", _("you follow #%(tag)s") % {"tag": t.tag.name})
         for t in post.tagged_items.all()
         if t.tag_id in mine.tags
     )
@@ -230,15 +176,13 @@ def _reasons(user: User, post: Post, mine: _Sources, mentions: bool) -> list[tup
     return found
 
 
-def _section(key: str, post: Post, mine: _Sources) -> DigestSection:
+def _section(key: str, post: Post) -> DigestSection:
     kind, _sep, pk = key.partition(":")
     if kind == "group":
-        return DigestSection(mine.groups[int(pk)], post.group.get_absolute_url())
+        return DigestSection(post.group.name, post.group.get_absolute_url())
     if kind == "tag":
-        tag_id = int(pk)
-        return DigestSection(
-            f"#{mine.tags[tag_id]}", reverse("hashtags:detail", args=[mine.tag_slugs[tag_id]])
-        )
+        tag = next(t.tag for t in post.tagged_items.all() if t.tag_id == int(pk))
+        return DigestSection(f"#{tag.name}", reverse("hashtags:detail", args=[tag.slug]))
     if kind == "people":
         return DigestSection(_("People you follow"), reverse("home"))
     if kind == "questions":
@@ -255,30 +199,31 @@ def build_digests(
 ) -> dict[int, Digest]:
     """Digests for `users`, each covering posts after `since[user.pk]` up to `until`. People
     with nothing new are left out of the result (nothing new means no email). A fixed number
-    of queries for any number of people."""
-    users = [u for u in users if u.can_use_site]
-    if not users:
+    of queries for any number of people: their ties in one, the candidates in one, the posts
+    in a few."""
+    viewers = [v for v in Viewer.for_users(users).values() if v.can_use_site]
+    if not viewers:
         return {}
-    sources = _load_sources(users, site)
-    cap = site.max_items
+    sources = {v.pk: _Sources.of(v, site) for v in viewers}
     rows = []
-    for user in users:
-        mine = sources[user.pk]
+    for viewer in viewers:
+        mine, ties = sources[viewer.pk], viewer.ties
         rows.append(
             {
-                "user_id": user.pk,
-                "since": since[user.pk].isoformat(),
+                "user_id": viewer.pk,
+                "since": since[viewer.pk].isoformat(),
                 "authors": _array(mine.authors),
                 "groups": _array(mine.groups),
                 "tags": _array(mine.tags),
                 "question_groups": _array(mine.question_groups),
-                "member_groups": _array(mine.member_groups),
+                "member_groups": _array(ties.member_groups),
+                "blocked": _array(ties.blocked),
                 "muted_authors": _array(mine.muted_authors),
-                "muted_groups": _array(mine.muted_groups),
-                "muted_tags": _array(mine.muted_tags),
-                "viewer": _viewer(user),
+                "muted_groups": _array(ties.muted_groups),
+                "muted_tags": _array(ties.muted_tags),
+                "standing": viewer.standing.value,
                 "mentions": site.mentions_in_digest,
-                "n": cap,
+                "n": site.max_items,
             }
         )
     picked: dict[int, list[int]] = defaultdict(list)
@@ -293,28 +238,28 @@ def build_digests(
         {p.pk: p for p in with_post_details(Post.objects.filter(pk__in=wanted))} if wanted else {}
     )
     digests = {}
-    for user in users:
-        mine = sources[user.pk]
+    for viewer in viewers:
+        mine = sources[viewer.pk]
         sections: dict[str, DigestSection] = {}
-        for post_id in picked.get(user.pk, []):
+        for post_id in picked.get(viewer.pk, []):
             post = posts.get(post_id)
-            # The policy's own check, on facts loaded above: the last word on every item.
-            if post is None or not can_view_post_knowing(user, post, mine.member_groups):
+            # The policy's own check, on the ties loaded above: the last word on every item.
+            if post is None or not can_view_post(viewer, post):
                 continue
-            reasons = _reasons(user, post, mine, site.mentions_in_digest)
+            reasons = _reasons(post, mine, site.mentions_in_digest)
             if not reasons:
                 continue
             key = reasons[0][0]
             if key not in sections:
-                sections[key] = _section(key, post, mine)
+                sections[key] = _section(key, post)
             sections[key].items.append(DigestItem(post, [why for _key, why in reasons]))
         shown = sum(len(s.items) for s in sections.values())
         if shown:
-            digests[user.pk] = Digest(
-                user=user,
-                since=since[user.pk],
+            digests[viewer.pk] = Digest(
+                user=viewer.user,
+                since=since[viewer.pk],
                 until=until,
                 sections=list(sections.values()),
-                more_count=max(totals.get(user.pk, 0) - shown, 0),
+                more_count=max(totals.get(viewer.pk, 0) - shown, 0),
             )
     return digests

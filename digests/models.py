@@ -262,3 +262,31 @@ class DigestRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.period}: {self.status}"
+
+
+class InboxEvent(models.Model):
+    """Something happened that someone must hear of (a mention, a reply, a decision): one row
+    written in the same transaction as the act itself, whatever the number of people it
+    concerns, and turned into inbox rows by a worker (`digests.services.deliver_event`).
+    The web request never waits for that, nor for the broker: a row the worker was not told
+    about (Redis down) is found by the sweep (`digests.tasks.sweep_inbox_events`)."""
+
+    handler = models.CharField(max_length=40)  # the digests.services function that tells
+    arguments = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="digests_event_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "delivered" if self.delivered_at else f"pending, {self.attempts} attempts"
+        return f"{self.handler}({self.arguments}) {state}"

@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -31,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from access.actions import digest_recipients_q, receives_digests
 from digests import emails
 from digests.building import PERIOD_LENGTH, build_digests
 from digests.models import DigestRun, Frequency, SiteSettings
@@ -78,13 +80,12 @@ class PlanResult:
     enqueue_failed: bool = False
 
 
-def _eligible_people(site: SiteSettings):
-    people = User.objects.filter(is_active=True)
-    if not site.guests_get_digests:
-        people = people.filter(is_guest=False)
-    return people.values_list(
-        "pk", "is_guest", "guest_expires_on", "digest_choice__frequency", "digest_choice__time_zone"
-    ).order_by("pk")
+def _eligible_people(site: SiteSettings, today: date):
+    return (
+        User.objects.filter(digest_recipients_q(site, today))
+        .values_list("pk", "digest_choice__frequency", "digest_choice__time_zone")
+        .order_by("pk")
+    )
 
 
 def _plan_runs(now: datetime, site: SiteSettings, only_user_ids=None) -> int:
@@ -93,7 +94,7 @@ def _plan_runs(now: datetime, site: SiteSettings, only_user_ids=None) -> int:
     last_pk = 0
     today = timezone.localdate(now)
     while True:
-        people = _eligible_people(site).filter(pk__gt=last_pk)
+        people = _eligible_people(site, today).filter(pk__gt=last_pk)
         if only_user_ids is not None:
             people = people.filter(pk__in=only_user_ids)
         batch = list(people[:PLAN_BATCH])
@@ -101,9 +102,7 @@ def _plan_runs(now: datetime, site: SiteSettings, only_user_ids=None) -> int:
             return planned
         last_pk = batch[-1][0]
         due = {}
-        for pk, is_guest, expires_on, chosen, zone in batch:
-            if is_guest and expires_on is not None and expires_on < today:
-                continue
+        for pk, chosen, zone in batch:
             frequency = chosen or site.digest_frequency
             period = due_period(frequency, now.astimezone(_zone(zone or "")), site)
             if period:
@@ -124,9 +123,16 @@ def _plan_runs(now: datetime, site: SiteSettings, only_user_ids=None) -> int:
         planned += len(new)
 
 
-def plan(*, now: datetime | None = None, only_user_ids=None, enqueue=None) -> PlanResult:
-    """Plan due digests and enqueue chunks. Safe to run any number of times, at once or in
-    a row: a second planner running at the same moment returns without doing anything."""
+def plan(
+    *,
+    enqueue: Callable[[list[int]], object],
+    now: datetime | None = None,
+    only_user_ids: list[int] | None = None,
+) -> PlanResult:
+    """Plan due digests and hand chunks of run ids to `enqueue` (the Celery task's `delay`,
+    passed in by digests.tasks: this module never imports its own tasks). Safe to run any
+    number of times, at once or in a row: a second planner running at the same moment
+    returns without doing anything."""
     now = now or timezone.now()
     site = SiteSettings.fresh()
     result = PlanResult()
@@ -150,10 +156,9 @@ def plan(*, now: datetime | None = None, only_user_ids=None, enqueue=None) -> Pl
     return result
 
 
-def _enqueue(run_ids: list[int], now: datetime, enqueue) -> tuple[int, int, bool]:
-    from digests import tasks
-
-    enqueue = enqueue or tasks.send_digest_chunk.delay
+def _enqueue(
+    run_ids: list[int], now: datetime, enqueue: Callable[[list[int]], object]
+) -> tuple[int, int, bool]:
     size = settings.DIGEST_CHUNK_SIZE
     sent = chunks = 0
     for start in range(0, len(run_ids), size):
@@ -295,9 +300,7 @@ def _still_wanted(run: DigestRun, site: SiteSettings) -> bool:
     """Checked at send time, not at planning time: deactivated, expired or unsubscribed in
     between means no digest."""
     user = run.user
-    if not user.email or not user.can_use_site:
-        return False
-    if user.is_guest and not site.guests_get_digests:
+    if not user.email or not receives_digests(user, site):
         return False
     choice = getattr(user, "digest_choice", None)
     frequency = (choice.frequency if choice else "") or site.digest_frequency
@@ -329,12 +332,12 @@ def send_now(*, user_ids=None, now: datetime | None = None) -> ChunkResult:
     it never takes the place of the scheduled digest."""
     now = now or timezone.now()
     site = SiteSettings.fresh()
-    people = _eligible_people(site)
+    people = _eligible_people(site, timezone.localdate(now))
     if user_ids is not None:
         people = people.filter(pk__in=user_ids)
     stamp = now.strftime("%Y%m%d%H%M")
     runs = []
-    for pk, _guest, _expires, chosen, _zone_name in people:
+    for pk, chosen, _zone_name in people:
         frequency = chosen or site.digest_frequency
         if frequency == Frequency.OFF:
             continue

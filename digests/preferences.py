@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from access.actions import receives_digests
+from access.viewer import Viewer
 from digests.models import DigestChoice, Frequency, Level, SiteSettings, SourceChoice, SourceKind
 from groups import services as group_services
 from groups.models import Membership
@@ -20,34 +22,21 @@ from people.models import Follow, User
 
 
 def effective_frequency(user: User, site: SiteSettings | None = None) -> str:
+    """How often the person gets a digest: off if they may not receive one
+    (`access.actions.receives_digests`), else their own choice, else the site's default."""
     site = site or SiteSettings.current()
-    if user.is_guest and not site.guests_get_digests:
+    if not receives_digests(user, site):
         return Frequency.OFF
     choice = DigestChoice.objects.filter(user=user).values_list("frequency", flat=True).first()
     return choice or site.digest_frequency
 
 
 def source_levels(user: User, kind: str, object_ids, site: SiteSettings | None = None) -> dict:
-    """{object_id: level} for the given sources, defaults filled in, in one query (two for
-    groups).
-
-    A group's "muted" lives on the membership (the feed and the group page read it there);
-    the other levels of a group, and every level of a hashtag or person, are SourceChoice
-    rows. One truth per fact."""
+    """{object_id: level} for the given sources, defaults filled in (`Ties.level`, the one
+    resolution the feed and digests use too). A group's "muted" lives on the membership."""
     site = site or SiteSettings.current()
-    object_ids = list(object_ids)
-    chosen = dict(
-        SourceChoice.objects.filter(user=user, kind=kind, object_id__in=object_ids).values_list(
-            "object_id", "level"
-        )
-    )
-    default = site.default_level(kind)
-    levels = {pk: chosen.get(pk, default) for pk in object_ids}
-    if kind == SourceKind.GROUP:
-        muted = Membership.objects.filter(user=user, group_id__in=object_ids, muted=True)
-        for pk in muted.values_list("group_id", flat=True):
-            levels[pk] = Level.MUTED
-    return levels
+    ties = Viewer(user).ties
+    return {pk: ties.level(kind, pk, site) for pk in object_ids}
 
 
 def check_time_zone(name: str) -> str:

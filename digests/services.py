@@ -8,71 +8,50 @@ question. A new post by someone they follow, in a
 group they are in or with a hashtag they follow is never an inbox row: it is in the feed and
 the digest.
 
-Other apps call these functions after their transaction commits. Each one:
+Other apps record an event inside their own transaction (`record(post_published, ...)`:
+one `InboxEvent` row, O(1) whatever the audience). After the commit a Celery worker turns it
+into inbox rows (`deliver_event`), so a comment in a 300-person thread costs its author one
+INSERT, not 300. Delivery is idempotent (the event row is locked and marked in the same
+transaction as the rows it makes), retried with back-off, and a failure is logged with the
+event and kept on its row (`last_error`); the sweep retries events the worker never got.
+Each handler:
 - never tells people about their own actions;
 - tells only people who may see the content now (the visibility policy, asked for all
   recipients at once);
 - stays silent for recipients who blocked or muted the acting person, or muted the group it
-  happened in;
-- never breaks the request that caused it: the post or comment is already saved, so a
-  failure here is logged, not shown to its author as an error.
+  happened in.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from notifications.signals import notify
 
-from digests.models import InboxItem, Level, SourceChoice, SourceKind
+from access.posts import can_view_post
+from access.viewer import Ties, Viewer
+from digests.models import InboxEvent, InboxItem
 from groups.models import Invitation, JoinRequest, Membership, Report
-from people.models import Block, Follow, User
+from people.models import Follow, User
 from posts.models import Comment, Post, Reaction
-from posts.selectors import who_can_view_post
 
 log = logging.getLogger(__name__)
 Kind = InboxItem.Kind
 
 
-def _never_breaks_the_request(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except Exception:
-            log.exception(
-                "inbox event %s failed; the user's action itself was saved", func.__name__
-            )
-            return None
-
-    return wrapper
-
-
-def _silenced(recipient_ids: Iterable[int], *, actor_id: int, group_id: int | None) -> set[int]:
-    """Recipients who blocked or muted the actor, or muted the group the event happened in."""
-    ids = list(recipient_ids)
-    if not ids:
-        return set()
-    silenced = set(
-        SourceChoice.objects.filter(
-            user_id__in=ids, kind=SourceKind.PERSON, object_id=actor_id, level=Level.MUTED
-        ).values_list("user_id", flat=True)
+def _silenced(ties: Ties, *, actor_id: int, group_id: int | None) -> bool:
+    """The recipient blocked or muted the actor, or muted the group the event happened in."""
+    return (
+        actor_id in ties.blocking
+        or actor_id in ties.muted_people
+        or (group_id is not None and group_id in ties.muted_groups)
     )
-    silenced |= set(
-        Block.objects.filter(blocker_id__in=ids, blocked_id=actor_id).values_list(
-            "blocker_id", flat=True
-        )
-    )
-    if group_id is not None:
-        silenced |= set(
-            Membership.objects.filter(group_id=group_id, user_id__in=ids, muted=True).values_list(
-                "user_id", flat=True
-            )
-        )
-    return silenced
 
 
 def _send(recipients: Iterable[User], *, actor: User, kind: str, verb: str, **fields) -> None:
@@ -100,14 +79,22 @@ def _refresh_or_send(recipient: User, *, key: str, changes: dict, **send) -> Non
 
 
 def _audience(post: Post, candidate_ids: Iterable[int], actor_id: int) -> list[User]:
-    """Of `candidate_ids`, the people to tell about something `actor_id` did on `post`."""
+    """Of `candidate_ids`, the people to tell about something `actor_id` did on `post`: who
+    may see the post now (a row addressed to someone shows the whole conversation, so
+    `hide_blocked=False`; a block silences the actor instead) and did not silence the actor.
+    Two queries: the people, and their ties."""
     ids = set(candidate_ids) - {actor_id}
-    ids &= who_can_view_post(post, ids)
-    ids -= _silenced(ids, actor_id=actor_id, group_id=post.group_id)
-    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+    if not ids:
+        return []
+    viewers = Viewer.for_users(User.objects.filter(pk__in=ids).order_by("pk"))
+    return [
+        viewer.user
+        for viewer in viewers.values()
+        if can_view_post(viewer, post, hide_blocked=False)
+        and not _silenced(viewer.ties, actor_id=actor_id, group_id=post.group_id)
+    ]
 
 
-@_never_breaks_the_request
 def post_published(*, post_id: int, mentioned_user_ids: list[int]) -> None:
     """Tell the people mentioned in a post (new mentions only, after an edit)."""
     post = Post.objects.select_related("author", "group").filter(pk=post_id).first()
@@ -125,7 +112,6 @@ def post_published(*, post_id: int, mentioned_user_ids: list[int]) -> None:
     )
 
 
-@_never_breaks_the_request
 def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None:
     """Tell the people mentioned in a comment, the post's author and the others who commented
     in the thread. Each person gets one row: a mention wins over a reply."""
@@ -173,7 +159,6 @@ def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None
         )
 
 
-@_never_breaks_the_request
 def post_liked(*, post_id: int, user_id: int) -> None:
     """Update the author's one row of reactions to this post ("Ana and 4 others liked your
     post"), moving it to the top as unread; create it on the first like."""
@@ -214,7 +199,6 @@ def post_liked(*, post_id: int, user_id: int) -> None:
     )
 
 
-@_never_breaks_the_request
 def answer_accepted(*, post_id: int, comment_id: int, accepted_by_id: int) -> None:
     """Tell a comment's author that it was accepted as the answer to a question ("Ana
     accepted your answer"). One row per answer: accepting it again after taking it back
@@ -250,7 +234,6 @@ def answer_accepted(*, post_id: int, comment_id: int, accepted_by_id: int) -> No
     )
 
 
-@_never_breaks_the_request
 def answer_withdrawn(*, post_id: int) -> None:
     """Take "accepted your answer" rows about this question out of the inbox, except the
     one about its current answer: the answer was taken back, replaced, removed by a
@@ -261,7 +244,6 @@ def answer_withdrawn(*, post_id: int) -> None:
     ).update(deleted=True)
 
 
-@_never_breaks_the_request
 def person_followed(*, follower_id: int, followee_id: int) -> None:
     """Tell someone they have a new follower; following again later refreshes the one row."""
     follower = User.objects.filter(pk=follower_id, is_active=True).first()
@@ -275,7 +257,7 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
     )
     if followed_at is None:  # unfollowed again before we got here
         return
-    if _silenced([followee_id], actor_id=follower_id, group_id=None):
+    if _silenced(Viewer(followee).ties, actor_id=follower_id, group_id=None):
         return
     _refresh_or_send(
         followee,
@@ -288,12 +270,12 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
     )
 
 
-@_never_breaks_the_request
 def content_removed(*, post_id: int, comment_id: int | None) -> None:
     """Tell the author that a moderator removed their post or comment, and why."""
     post = Post.objects.select_related("group").filter(pk=post_id).first()
     if post is None:
         return
+    subject: Post | Comment | None
     if comment_id is not None:
         subject = (
             Comment.objects.select_related("removed_by", "author")
@@ -319,7 +301,6 @@ def content_removed(*, post_id: int, comment_id: int | None) -> None:
     )
 
 
-@_never_breaks_the_request
 def author_warned(*, report_id: int) -> None:
     """Tell an author that a moderator, resolving a report, warned them (with the note)."""
     report = (
@@ -331,10 +312,12 @@ def author_warned(*, report_id: int) -> None:
     )
     if report is None or report.resolved_by is None:
         return
-    subject = report.comment or report.post
+    subject: Post | Comment | None = report.comment or report.post
     if subject is None or subject.author_id == report.resolved_by_id:
         return
-    post = report.post or report.comment.post
+    post = report.comment.post if report.comment is not None else report.post
+    if post is None:
+        return
     _send(
         [subject.author],
         actor=report.resolved_by,
@@ -347,7 +330,6 @@ def author_warned(*, report_id: int) -> None:
     )
 
 
-@_never_breaks_the_request
 def invited_to_group(*, invitation_ids: list[int]) -> None:
     """Put each new invitation in the invitee's inbox (they accept or decline there)."""
     invitations = Invitation.objects.select_related("group", "invitee", "invited_by").filter(
@@ -366,7 +348,6 @@ def invited_to_group(*, invitation_ids: list[int]) -> None:
         )
 
 
-@_never_breaks_the_request
 def join_request_decided(*, request_id: int, reason: str = "") -> None:
     """Tell the requester whether a manager let them in (with the reason, if declined)."""
     request = (
@@ -389,7 +370,6 @@ def join_request_decided(*, request_id: int, reason: str = "") -> None:
     )
 
 
-@_never_breaks_the_request
 def role_changed(*, membership_id: int, changed_by_id: int) -> None:
     """Tell a member their role in a group changed (promoted to manager, and so on)."""
     membership = Membership.objects.select_related("group", "user").filter(pk=membership_id).first()
@@ -417,3 +397,105 @@ def mark_read(*, user: User, item_id: int) -> InboxItem | None:
 
 def mark_all_read(*, user: User) -> int:
     return InboxItem.objects.filter(recipient=user, unread=True).update(unread=False)
+
+
+# --- events: recorded with the act, delivered by a worker ------------------------------------
+
+# How a recorded event reaches a worker right after the commit: the `delay` of
+# digests.tasks.deliver_inbox_event, wired by DigestsConfig.ready (a service never imports
+# its own tasks). Until then, or when the broker refuses, events wait for the sweep.
+hand_to_worker: Callable[[int], object] | None = None
+
+# A worker gives up on an event after this many failed attempts (the sweep too); the row
+# keeps its last error for an admin to read.
+MAX_ATTEMPTS = 8
+
+
+def _handlers() -> dict[str, Callable[..., None]]:
+    return {
+        f.__name__: f
+        for f in (
+            post_published,
+            comment_published,
+            post_liked,
+            answer_accepted,
+            answer_withdrawn,
+            person_followed,
+            content_removed,
+            author_warned,
+            invited_to_group,
+            join_request_decided,
+            role_changed,
+        )
+    }
+
+
+def record(handler: Callable[..., None], **arguments: Any) -> InboxEvent:
+    """Record that `handler(**arguments)` must tell people something, in the caller's
+    transaction; after the commit a worker is asked to deliver it. Nothing here waits on the
+    broker: a refused hand-over is logged and the sweep delivers the event later."""
+    if handler.__name__ not in _handlers():
+        raise ValueError(f"{handler.__name__} is not an inbox event")
+    event = InboxEvent.objects.create(handler=handler.__name__, arguments=arguments)
+    transaction.on_commit(lambda: _hand_over(event.pk))
+    return event
+
+
+def _hand_over(event_id: int) -> None:
+    if hand_to_worker is None:
+        return
+    try:
+        hand_to_worker(event_id)
+    except Exception:  # the broker is down: the sweep delivers it
+        log.warning(
+            "inbox event %s not handed to a worker; the sweep will", event_id, exc_info=True
+        )
+
+
+def deliver_event(event_id: int) -> bool:
+    """Turn one recorded event into inbox rows. Idempotent: the event row is locked (a
+    second worker skips it) and marked delivered in the same transaction as the rows it
+    makes, so a retry after a crash starts from nothing. A failure rolls the rows back, is
+    kept on the event (attempts, last error) and raised again for the task to retry.
+    Returns whether this call delivered it."""
+    try:
+        with transaction.atomic():
+            event = (
+                InboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(pk=event_id, delivered_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                return False
+            _handlers()[event.handler](**event.arguments)
+            event.delivered_at = timezone.now()
+            event.attempts += 1
+            event.save(update_fields=["delivered_at", "attempts"])
+            return True
+    except Exception as exc:
+        InboxEvent.objects.filter(pk=event_id).update(
+            attempts=F("attempts") + 1, last_error=repr(exc)[:300]
+        )
+        log.exception("inbox event %s could not be delivered", event_id)
+        raise
+
+
+def deliver_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
+    """The sweep: deliver events recorded more than `older_than` ago and still waiting (the
+    worker was never told, or every retry failed), oldest first. Returns how many it
+    delivered; one failing event does not stop the others."""
+    due = timezone.now() - older_than
+    ids = list(
+        InboxEvent.objects.filter(
+            delivered_at__isnull=True, created_at__lt=due, attempts__lt=MAX_ATTEMPTS
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    delivered = 0
+    for event_id in ids:
+        try:
+            delivered += deliver_event(event_id)
+        except Exception:  # noqa: S112 -- logged with the event in deliver_event
+            continue
+    return delivered

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from access.actions import receives_digests
 from digests import preferences
 from digests.forms import DigestForm, LevelForm
 from digests.models import DigestChoice, Level, SiteSettings
@@ -20,7 +21,7 @@ def _context(request, form: DigestForm, site: SiteSettings) -> dict:
         "form": form,
         "site": site,
         "sources": sources,
-        "guest_without_digest": request.user.is_guest and not site.guests_get_digests,
+        "guest_without_digest": not receives_digests(request.user, site),
         "levels": Level.choices,
     }
 
@@ -32,7 +33,7 @@ def my_settings(request):
     initial = {"frequency": choice.frequency, "time_zone": choice.time_zone} if choice else {}
     form = DigestForm(request.POST or None, site=site, initial=initial)
     if request.method == "POST" and form.is_valid():
-        if request.user.is_guest and not site.guests_get_digests:
+        if not receives_digests(request.user, site):
             form.add_error(None, _("Guests do not get digests on this site."))
         else:
             preferences.set_frequency(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from digests import planning
+from digests import planning, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def plan_digests() -> dict:
-    result = planning.plan()
+    result = planning.plan(enqueue=send_digest_chunk.delay)
     return {"planned": result.planned, "enqueued": result.enqueued, "chunks": result.chunks}
 
 
@@ -27,3 +27,22 @@ def plan_digests() -> dict:
 def send_digest_chunk(run_ids: list[int]) -> dict:
     result = planning.send_chunk([int(pk) for pk in run_ids])
     return {"claimed": result.claimed, "sent": result.sent, "empty": result.empty}
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=services.MAX_ATTEMPTS - 1,
+)
+def deliver_inbox_event(event_id: int) -> bool:
+    """Turn one recorded event into inbox rows (idempotent; see services.deliver_event)."""
+    return services.deliver_event(int(event_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_inbox_events() -> int:
+    """Deliver events no worker was told about (the broker was down at the time)."""
+    return services.deliver_pending()

@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digests import emails, preferences, selectors, services
 from digests.models import Frequency, InboxItem
-from posts.views import page_cursor
+from esn.navigation import next_url
+from esn.paging import more_url, page_cursor
 
 Kind = InboxItem.Kind
 
@@ -23,7 +23,7 @@ def inbox(request):
     page = selectors.inbox_page(request.user, cursor=page_cursor(request))
     context = {
         "page": page,
-        "more_url": f"{request.path}?cursor={page.next_cursor}",
+        "more_url": more_url(request, page.next_cursor),
     }
     if request.htmx and request.GET.get("cursor"):
         return render(request, "digests/inbox.html#rows", context)
@@ -78,14 +78,14 @@ def read_all(request):
         return render(
             request,
             "digests/read_all.html",
-            {"page": page, "more_url": f"{reverse('digests:inbox')}?cursor={page.next_cursor}"},
+            {
+                "page": page,
+                "more_url": more_url(request, page.next_cursor, path=reverse("digests:inbox")),
+            },
         )
     if marked:
         messages.success(request, _("Everything in your inbox is marked as read."))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("digests:inbox")
-    return redirect(back)
+    return redirect(next_url(request, reverse("digests:inbox")))
 
 
 @require_GET

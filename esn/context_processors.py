@@ -1,5 +1,13 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from access.viewer import Viewer
 
 
 def site(request):
-    return {"DEMO_MODE": settings.DEMO_MODE}
+    return {
+        "DEMO_MODE": settings.DEMO_MODE,
+        # Who is looking, as the access layer sees them (`viewer.is_employee`,
+        # `viewer.is_admin`): templates show or hide menus with it, never with `user.is_staff`.
+        "viewer": SimpleLazyObject(lambda: Viewer.of(request.user)),
+    }

@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "people.tasks.forget_old_sign_in_failures",
         "schedule": crontab(minute="*/30"),
     },
+    # Inbox events a worker was never told about (Redis down when they were recorded).
+    "sweep-inbox-events": {
+        "task": "digests.tasks.sweep_inbox_events",
+        "schedule": 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 

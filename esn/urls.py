@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from discovery import views as discovery_views
 from esn import views
 from people.forms import SignInForm
 from posts import views as post_views
@@ -10,7 +11,7 @@ urlpatterns = [
     path("", post_views.home, name="home"),
     path("all/", post_views.all_posts, name="all"),
     path("questions/", post_views.questions, name="questions"),
-    path("discover/", post_views.discover, name="discover"),
+    path("discover/", discovery_views.discover, name="discover"),
     path("posts/", include("posts.urls")),
     path("people/", include("people.urls")),
     path("hashtags/", include("hashtags.urls")),

@@ -11,8 +11,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.actions import can_moderate_post, can_use_report_queue
 from digests import services as inbox
-from groups import selectors
 from groups.models import AuditEntry, Group, Report
 from groups.services import audit
 from people.models import User
@@ -20,13 +20,6 @@ from posts.models import Comment, Post
 
 Action = AuditEntry.Action
 PIN_LIMIT = 3
-
-
-def can_moderate_post(user: User, post: Post) -> bool:
-    """Managers of the post's group, and admins. Company-wide posts: admins only."""
-    if post.group_id is None:
-        return selectors.is_admin(user)
-    return selectors.can_manage_group(user, post.group)
 
 
 def _require_moderator(user: User, post: Post) -> None:
@@ -94,7 +87,7 @@ def remove_post(*, post: Post, user: User, reason: str) -> Post:
     post.pinned_at = None
     post.save(update_fields=["removed_at", "removed_by", "removal_reason", "pinned_at"])
     audit(post.group, user, Action.REMOVED_POST, post=post, target_user=post.author, reason=reason)
-    transaction.on_commit(lambda: inbox.content_removed(post_id=post.pk, comment_id=None))
+    inbox.record(inbox.content_removed, post_id=post.pk, comment_id=None)
     return post
 
 
@@ -136,7 +129,7 @@ def remove_comment(*, comment: Comment, user: User, reason: str) -> Comment:
         accepted_answer=None, answered_at=None
     )
     if was_answer:
-        transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=comment.post_id))
+        inbox.record(inbox.answer_withdrawn, post_id=comment.post_id)
     audit(
         comment.post.group,
         user,
@@ -146,9 +139,7 @@ def remove_comment(*, comment: Comment, user: User, reason: str) -> Comment:
         target_user=comment.author,
         reason=reason,
     )
-    transaction.on_commit(
-        lambda: inbox.content_removed(post_id=comment.post_id, comment_id=comment.pk)
-    )
+    inbox.record(inbox.content_removed, post_id=comment.post_id, comment_id=comment.pk)
     return comment
 
 
@@ -204,10 +195,7 @@ def report(*, reporter: User, reason: str, post: Post | None = None, comment=Non
 def report_queue(user: User, group: Group | None) -> QuerySet[Report]:
     """Open reports a moderator may act on: a group's (its managers, admins), or the site
     queue of company-wide content (admins)."""
-    if group is None:
-        if not selectors.is_admin(user):
-            raise PermissionDenied
-    elif not selectors.can_manage_group(user, group):
+    if not can_use_report_queue(user, group):
         raise PermissionDenied
     return (
         Report.objects.filter(group=group, status=Report.Status.OPEN)
@@ -239,7 +227,7 @@ def resolve_report(*, report: Report, user: User, resolution: str, note: str = "
     report.note, report.resolved_by, report.resolved_at = note.strip(), user, timezone.now()
     report.save(update_fields=["status", "resolution", "note", "resolved_by", "resolved_at"])
     if resolution == Report.Resolution.WARNED:
-        transaction.on_commit(lambda: inbox.author_warned(report_id=report.pk))
+        inbox.record(inbox.author_warned, report_id=report.pk)
     # Everyone else who reported the same thing gets the same answer.
     Report.objects.filter(
         status=Report.Status.OPEN, post_id=report.post_id, comment_id=report.comment_id

@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from access.actions import can_administer_site, can_moderate_post
+from access.posts import visible_comments
 from esn.navigation import next_url
-from groups import moderation, selectors
+from groups import moderation
 from groups.models import AuditEntry, Report
-from groups.views import _act, _place
+from groups.pages import group_for_viewer, run_with_messages
 from posts.models import Comment, Post
-from posts.selectors import get_visible_post, visible_comments
+from posts.selectors import get_visible_post
 
 
 class ReportForm(forms.Form):
@@ -75,7 +77,12 @@ def report_post(request, pk: int):
 
 
 def report_comment(request, pk: int):
-    comment = visible_comments(request.user).select_related("post", "author").filter(pk=pk).first()
+    comment = (
+        visible_comments(request.user, hide_blocked=False)
+        .select_related("post", "author")
+        .filter(pk=pk)
+        .first()
+    )
     if comment is None:
         raise Http404(_("No such comment."))
     return _report(
@@ -89,7 +96,7 @@ def report_comment(request, pk: int):
 def _moderated_post(request, pk: int) -> Post:
     """The post, removed or not, if the user moderates it; 404 if they may not even see it."""
     post = get_object_or_404(Post.objects.select_related("group"), pk=pk)
-    if moderation.can_moderate_post(request.user, post):
+    if can_moderate_post(request.user, post):
         return post
     if get_visible_post(request.user, pk) is None:
         raise Http404(_("No such post."))
@@ -120,7 +127,7 @@ def post_action(request, pk: int, action: str):
     if action not in actions:
         raise Http404
     run, success = actions[action]
-    _act(request, run, success=success)
+    run_with_messages(request, run, success=success)
     fallback = post.group.get_absolute_url() if post.group_id else reverse("home")
     if action == "remove":
         return redirect(fallback)
@@ -147,7 +154,7 @@ def comment_action(request, pk: int, action: str):
     if action not in actions:
         raise Http404
     run, success = actions[action]
-    _act(request, run, success=success)
+    run_with_messages(request, run, success=success)
     return redirect(next_url(request, post.get_absolute_url()))
 
 
@@ -176,14 +183,14 @@ def _queue(request, *, group, template_context: dict):
 
 
 def group_queue(request, slug: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     return _queue(
         request, group=place.group, template_context={"group": place.group, "place": place}
     )
 
 
 def site_queue(request):
-    if not selectors.is_admin(request.user):
+    if not can_administer_site(request.user):
         raise PermissionDenied(_("The site queue is for administrators."))
     return _queue(request, group=None, template_context={"group": None})
 
@@ -197,14 +204,14 @@ def resolve(request, pk: int):
         else reverse("groups:site_moderation")
     )
     if report.group_id:
-        _place(request, report.group.slug, need_manage=True)
-    elif not selectors.is_admin(request.user):
+        group_for_viewer(request, report.group.slug, need_manage=True)
+    elif not can_administer_site(request.user):
         raise PermissionDenied(_("The site queue is for administrators."))
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what to do with the report."))
         return redirect(queue_url)
-    _act(
+    run_with_messages(
         request,
         lambda: moderation.resolve_report(
             report=report,
@@ -218,7 +225,7 @@ def resolve(request, pk: int):
 
 
 def audit_log(request, slug: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     entries = AuditEntry.objects.filter(group=place.group).select_related(
         "actor", "target_user", "post", "comment"
     )

@@ -11,6 +11,7 @@ or an error page. Every membership and moderation action leaves an AuditEntry.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from access.actions import (
+    can_manage_group,
+    create_group_refusal,
+    invitee_refusal,
+    is_group_owner,
+    join_refusal,
+    may_ask_to_join,
+    may_join_directly,
+    membership_of,
+    role_refusal,
+)
+from access.people import employees_q
 from digests import services as inbox
 from groups import selectors
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
@@ -38,7 +51,7 @@ def _locked(group: Group) -> Group:
 
 
 def _require_manager(user: User, group: Group) -> None:
-    if not selectors.can_manage_group(user, group):
+    if not can_manage_group(user, group):
         raise PermissionDenied(_("Only this group's owners and managers can do that."))
 
 
@@ -67,8 +80,16 @@ def _drop_member(group: Group, user: User) -> bool:
 RESERVED_SLUGS = {"new", "invitations", "moderation"}
 
 
-def _unique_slug(name: str) -> str:
+def _unique_slug(name: str, *, secret: bool = False) -> str:
+    """The group's address. A secret group never takes a plain name: its address carries a
+    random part, so it cannot be guessed, and whether a plain name is taken tells nobody
+    that a secret group exists (only groups every employee may know hold plain names)."""
     base = slugify(name, allow_unicode=True)[:120] or "group"
+    if secret:
+        while True:
+            slug = f"{base}-{secrets.token_hex(4)}"
+            if not Group.objects.filter(slug=slug).exists():
+                return slug
     slug, n = base, 1
     while slug in RESERVED_SLUGS or Group.objects.filter(slug=slug).exists():
         n += 1
@@ -81,13 +102,17 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def create_group(*, creator: User, name: str, kind: str, **fields) -> Group:
-    if not selectors.can_create_groups(creator):
-        raise PermissionDenied(_("Group creation is limited to administrators on this site."))
+    if refusal := create_group_refusal(creator):
+        raise PermissionDenied(refusal)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the group a name.")})
     group = Group.objects.create(
-        name=name, slug=_unique_slug(name), kind=kind, created_by=creator, **fields
+        name=name,
+        slug=_unique_slug(name, secret=kind == Group.Kind.SECRET),
+        kind=kind,
+        created_by=creator,
+        **fields,
     )
     _add_member(group, creator, Role.OWNER)
     audit(group, creator, Action.CREATED)
@@ -105,8 +130,12 @@ def update_group(*, group: Group, editor: User, **changes) -> Group:
     changed = [f for f in EDITABLE_FIELDS if f in changes and getattr(group, f) != changes[f]]
     for name in changed:
         setattr(group, name, changes[name])
+    if "kind" in changed and group.kind == Group.Kind.SECRET:
+        # Its plain address would keep its name taken for everyone: see `_unique_slug`.
+        group.slug = _unique_slug(group.name, secret=True)
+        changed.append("slug")
     if changed:
-        group.save()
+        group.save(update_fields=changed)
         audit(group, editor, Action.EDITED, detail=", ".join(changed)[:200])
     return group
 
@@ -132,12 +161,8 @@ def touch(group_id: int) -> None:
 
 
 def _check_may_join(user: User, group: Group) -> None:
-    if not selectors.can_use_site(user):
-        raise PermissionDenied
-    if selectors.is_banned(user, group):
-        raise PermissionDenied(_("You were removed from this group and cannot rejoin."))
-    if user.is_guest and not group.allow_guests:
-        raise PermissionDenied(_("This group does not accept guests."))
+    if refusal := join_refusal(user, group):
+        raise PermissionDenied(refusal)
     _require_open_for_changes(group)
 
 
@@ -145,9 +170,9 @@ def _check_may_join(user: User, group: Group) -> None:
 def join_group(*, user: User, group: Group) -> Membership:
     """One click into an open group."""
     group = _locked(group)
-    if existing := selectors.membership_of(user, group):
+    if existing := membership_of(user, group):
         return existing
-    if group.kind != Group.Kind.OPEN or user.is_guest:
+    if not may_join_directly(user, group):
         raise PermissionDenied(_("This group is not open: ask to join, or wait for an invitation."))
     _check_may_join(user, group)
     membership = _add_member(group, user)
@@ -158,9 +183,9 @@ def join_group(*, user: User, group: Group) -> Membership:
 @transaction.atomic
 def request_to_join(*, user: User, group: Group, message: str = "") -> JoinRequest | Membership:
     group = _locked(group)
-    if existing := selectors.membership_of(user, group):
+    if existing := membership_of(user, group):
         return existing
-    if group.kind != Group.Kind.PRIVATE or user.is_guest:
+    if not may_ask_to_join(user, group):
         raise PermissionDenied(_("This group takes new members by invitation only."))
     _check_may_join(user, group)
     if pending := selectors.pending_request_of(user, group):
@@ -184,7 +209,7 @@ def withdraw_request(*, user: User, group: Group) -> None:
 def leave_group(*, user: User, group: Group) -> None:
     """Always one click, except that a group is never left without an owner."""
     group = _locked(group)
-    membership = selectors.membership_of(user, group)
+    membership = membership_of(user, group)
     if membership is None:
         return
     last_owner = membership.role == Role.OWNER and not (
@@ -213,7 +238,7 @@ def approve_request(*, request: JoinRequest, manager: User) -> Membership | None
     _require_manager(manager, group)
     request = JoinRequest.objects.select_for_update().get(pk=request.pk)
     if request.status == JoinRequest.Status.APPROVED:
-        return selectors.membership_of(request.user, group)
+        return membership_of(request.user, group)
     if request.status != JoinRequest.Status.PENDING:
         raise ValidationError(_("This request was already withdrawn or declined."))
     _check_may_join(request.user, group)
@@ -222,7 +247,7 @@ def approve_request(*, request: JoinRequest, manager: User) -> Membership | None
     request.save(update_fields=["status", "decided_by", "decided_at"])
     membership = _add_member(group, request.user)
     audit(group, manager, Action.APPROVED, target_user=request.user)
-    transaction.on_commit(lambda: inbox.join_request_decided(request_id=request.pk))
+    inbox.record(inbox.join_request_decided, request_id=request.pk)
     return membership
 
 
@@ -235,9 +260,7 @@ def decline_request(*, request: JoinRequest, manager: User, reason: str = "") ->
     )
     if updated:
         audit(group, manager, Action.DECLINED_REQUEST, target_user=request.user, reason=reason)
-        transaction.on_commit(
-            lambda: inbox.join_request_decided(request_id=request.pk, reason=reason)
-        )
+        inbox.record(inbox.join_request_decided, request_id=request.pk, reason=reason)
 
 
 def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[str]]:
@@ -261,12 +284,8 @@ def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[s
             skipped.append(_("%(name)s is already invited.") % {"name": person})
         elif person.pk in banned:
             skipped.append(_("%(name)s is banned from this group.") % {"name": person})
-        elif not person.can_use_site:
-            skipped.append(_("%(name)s cannot sign in.") % {"name": person})
-        elif person.is_guest and not group.allow_guests:
-            skipped.append(
-                _("%(name)s is a guest, and this group does not accept guests.") % {"name": person}
-            )
+        elif refusal := invitee_refusal(person, group):
+            skipped.append(refusal)
         else:
             ok.append(person)
     return ok, skipped
@@ -287,17 +306,17 @@ def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int,
         audit(group, inviter, Action.INVITED, target_user=person)
     ids = [i.pk for i in sent]
     if ids:
-        transaction.on_commit(lambda: inbox.invited_to_group(invitation_ids=ids))
+        inbox.record(inbox.invited_to_group, invitation_ids=ids)
     return len(ok), skipped
 
 
 def invite_department(*, group: Group, inviter: User, department) -> tuple[int, list[str]]:
-    people = User.objects.filter(department=department, is_active=True, is_guest=False)
+    people = User.objects.filter(employees_q(), department=department)
     return invite(group=group, inviter=inviter, people=people)
 
 
 def invite_location(*, group: Group, inviter: User, location) -> tuple[int, list[str]]:
-    people = User.objects.filter(location=location, is_active=True, is_guest=False)
+    people = User.objects.filter(employees_q(), location=location)
     return invite(group=group, inviter=inviter, people=people)
 
 
@@ -320,7 +339,7 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status == Invitation.Status.ACCEPTED:
         # A repeated click: fine. An old invitation after a removal or ban: not a way back in.
-        if membership := selectors.membership_of(user, group):
+        if membership := membership_of(user, group):
             return membership
         raise ValidationError(_("This invitation was already used."))
     if invitation.status != Invitation.Status.PENDING:
@@ -354,10 +373,7 @@ def _target_membership(group: Group, person: User) -> Membership | None:
 
 
 def _require_owner(user: User, group: Group) -> None:
-    if selectors.is_admin(user):
-        return
-    mine = selectors.membership_of(user, group)
-    if mine is None or mine.role != Role.OWNER:
+    if not is_group_owner(user, group):
         raise PermissionDenied(_("Only an owner can do that to a manager or another owner."))
 
 
@@ -436,15 +452,13 @@ def set_role(*, group: Group, manager: User, person: User, role: str) -> Members
         return target
     if role == Role.OWNER or target.role != Role.MEMBER:
         _require_owner(manager, group)
-    if role != Role.MEMBER and person.is_guest:
-        raise ValidationError(_("Guests cannot manage groups."))
+    if refusal := role_refusal(person, role):
+        raise ValidationError(refusal)
     if target.role == Role.OWNER:
         _check_keeps_an_owner(group, target)
     old = target.role
     target.role = role
     target.save(update_fields=["role"])
     audit(group, manager, Action.PROMOTED, target_user=person, detail=f"{old} → {role}")
-    transaction.on_commit(
-        lambda: inbox.role_changed(membership_id=target.pk, changed_by_id=manager.pk)
-    )
+    inbox.record(inbox.role_changed, membership_id=target.pk, changed_by_id=manager.pk)
     return target

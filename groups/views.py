@@ -3,8 +3,6 @@ and groups.selectors / posts.selectors (who may see what)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,68 +12,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.actions import can_create_groups, create_group_refusal, membership_of
+from access.groups import visible_groups
 from esn.navigation import next_url
+from esn.paging import page_cursor, render_feed
 from groups import selectors, services
 from groups.forms import GroupForm, InviteForm, JoinRequestForm, ReasonForm
-from groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from groups.models import Group, Invitation, JoinRequest, Membership
+from groups.pages import GroupForViewer, group_for_viewer, run_with_messages
 from people.models import User
 from posts import selectors as post_selectors
 from posts.forms import PostForm
-from posts.views import page_cursor, render_feed
-
-
-@dataclass
-class Place:
-    """A group as the viewer meets it: what they may see and do there."""
-
-    group: Group
-    membership: Membership | None
-    can_read: bool
-    can_manage: bool
-    invitation: Invitation | None = None
-    join_request: JoinRequest | None = None
-
-
-def _place(request, slug: str, *, need_read: bool = False, need_manage: bool = False) -> Place:
-    """404 for groups the viewer may not know of (a secret group looks like no group at all),
-    403 for known groups they may not act in."""
-    group = selectors.visible_groups(request.user).filter(slug=slug).first()
-    if group is None:
-        raise Http404(_("No such group."))
-    membership = selectors.membership_of(request.user, group)
-    place = Place(
-        group=group,
-        membership=membership,
-        can_read=selectors.can_read_group(request.user, group, membership),
-        can_manage=selectors.can_manage_group(request.user, group, membership),
-    )
-    if need_manage and not place.can_manage:
-        raise PermissionDenied(_("Only this group's owners and managers can do that."))
-    if need_read and not place.can_read:
-        raise PermissionDenied(_("Only members can see this group's posts."))
-    if membership is None:
-        place.invitation = selectors.pending_invitation_of(request.user, group)
-        place.join_request = selectors.pending_request_of(request.user, group)
-    return place
 
 
 def _back(request, group: Group):
     return redirect(next_url(request, group.get_absolute_url()))
-
-
-def _act(request, action, *, success: str = ""):
-    """Run a service; its refusals become messages on the page the person came from."""
-    try:
-        result = action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return None
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You cannot do that here."))
-        return None
-    if success:
-        messages.success(request, success)
-    return result if result is not None else True
 
 
 # --- directory and group pages ------------------------------------------------------------
@@ -98,14 +49,14 @@ def directory(request):
                 (Group.Kind.PRIVATE, _("Private")),
                 (Group.Kind.SECRET, _("Secret (mine only)")),
             ],
-            "can_create": selectors.can_create_groups(request.user),
+            "can_create": can_create_groups(request.user),
             "invitations": selectors.invitations_for(request.user),
         },
     )
 
 
 def detail(request, slug: str):
-    place = _place(request, slug)
+    place = group_for_viewer(request, slug)
     context = {"place": place, "group": place.group, "request_form": JoinRequestForm()}
     if not place.can_read:
         # A private group's card: name, description, member count, and how to get in.
@@ -123,8 +74,8 @@ def detail(request, slug: str):
 
 
 def create(request):
-    if not selectors.can_create_groups(request.user):
-        raise PermissionDenied(_("Group creation is limited to administrators on this site."))
+    if refusal := create_group_refusal(request.user):
+        raise PermissionDenied(refusal)
     form = GroupForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,7 +89,7 @@ def create(request):
 
 
 def edit(request, slug: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     form = GroupForm(request.POST or None, request.FILES or None, instance=place.group)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS}
@@ -162,9 +113,9 @@ def edit(request, slug: str):
 
 @require_POST
 def archive(request, slug: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     archived = request.POST.get("archived") == "1"
-    _act(
+    run_with_messages(
         request,
         lambda: services.archive_group(group=place.group, user=request.user, archived=archived),
         success=_("The group is archived: read-only, still there for its members.")
@@ -177,7 +128,7 @@ def archive(request, slug: str):
 def cover(request, slug: str):
     """Covers go through the same check as the group's name: a secret group's picture is
     as secret as the group."""
-    group = selectors.visible_groups(request.user).filter(slug=slug).first()
+    group = visible_groups(request.user).filter(slug=slug).first()
     if group is None or not group.cover:
         raise Http404
     response = FileResponse(group.cover.open("rb"))
@@ -190,10 +141,10 @@ def cover(request, slug: str):
 
 @require_POST
 def join(request, slug: str):
-    place = _place(request, slug)
+    place = group_for_viewer(request, slug)
     group = place.group
     if group.kind == Group.Kind.OPEN:
-        _act(
+        run_with_messages(
             request,
             lambda: services.join_group(user=request.user, group=group),
             success="" if request.htmx else _("Welcome to %(group)s.") % {"group": group},
@@ -205,14 +156,14 @@ def join(request, slug: str):
                 "groups/_join_button.html",
                 {
                     "group": group,
-                    "joined": selectors.membership_of(request.user, group) is not None,
+                    "joined": membership_of(request.user, group) is not None,
                     "back_url": next_url(request, group.get_absolute_url()),
                 },
             )
     else:
         form = JoinRequestForm(request.POST)
         message = form.cleaned_data["message"] if form.is_valid() else ""
-        _act(
+        run_with_messages(
             request,
             lambda: services.request_to_join(user=request.user, group=group, message=message),
             success=_("Your request is with the group's managers."),
@@ -222,7 +173,7 @@ def join(request, slug: str):
 
 @require_POST
 def withdraw(request, slug: str):
-    place = _place(request, slug)
+    place = group_for_viewer(request, slug)
     services.withdraw_request(user=request.user, group=place.group)
     messages.success(request, _("Your request is withdrawn."))
     return _back(request, place.group)
@@ -230,20 +181,20 @@ def withdraw(request, slug: str):
 
 @require_POST
 def leave(request, slug: str):
-    place = _place(request, slug)
-    done = _act(
+    place = group_for_viewer(request, slug)
+    done = run_with_messages(
         request,
         lambda: services.leave_group(user=request.user, group=place.group),
         success=_("You left %(group)s.") % {"group": place.group},
     )
-    if done and not selectors.visible_groups(request.user).filter(pk=place.group.pk).exists():
+    if done and not visible_groups(request.user).filter(pk=place.group.pk).exists():
         return redirect("groups:directory")
     return _back(request, place.group)
 
 
 @require_POST
 def mute(request, slug: str):
-    place = _place(request, slug)
+    place = group_for_viewer(request, slug)
     muted = request.POST.get("muted") == "1"
     services.set_muted(user=request.user, group=place.group, muted=muted)
     text = (
@@ -272,7 +223,7 @@ def _my_invitation(request, pk: int) -> Invitation:
 @require_POST
 def accept(request, pk: int):
     invitation = _my_invitation(request, pk)
-    done = _act(
+    done = run_with_messages(
         request,
         lambda: services.accept_invitation(invitation=invitation, user=request.user),
         success=_("Welcome to %(group)s.") % {"group": invitation.group},
@@ -283,7 +234,7 @@ def accept(request, pk: int):
 @require_POST
 def decline(request, pk: int):
     invitation = _my_invitation(request, pk)
-    _act(
+    run_with_messages(
         request,
         lambda: services.decline_invitation(invitation=invitation, user=request.user),
         success=_("Invitation declined."),
@@ -295,7 +246,7 @@ def decline(request, pk: int):
 
 
 def members(request, slug: str):
-    place = _place(request, slug, need_read=True)
+    place = group_for_viewer(request, slug, need_read=True)
     group = place.group
     page = Paginator(selectors.members(group), 50).get_page(request.GET.get("page"))
     context = {"place": place, "group": group, "page_obj": page}
@@ -303,7 +254,7 @@ def members(request, slug: str):
         context.update(
             requests=selectors.pending_requests(group),
             invitations=selectors.pending_invitations(group),
-            bans=Ban.objects.filter(group=group).select_related("user", "banned_by"),
+            bans=selectors.bans(group),
             invite_form=InviteForm(),
             reason_form=ReasonForm(),
             roles=Membership.Role.choices,
@@ -313,7 +264,7 @@ def members(request, slug: str):
 
 @require_POST
 def invite(request, slug: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
@@ -336,7 +287,7 @@ def invite(request, slug: str):
             )
         ),
     ):
-        result = _act(request, action)
+        result = run_with_messages(request, action)
         if isinstance(result, tuple):
             sent += result[0]
             skipped += result[1]
@@ -353,15 +304,15 @@ def invite(request, slug: str):
     return redirect("groups:members", slug=slug)
 
 
-def _request_of(place: Place, pk: int) -> JoinRequest:
+def _request_of(place: GroupForViewer, pk: int) -> JoinRequest:
     return get_object_or_404(JoinRequest.objects.select_related("user"), pk=pk, group=place.group)
 
 
 @require_POST
 def approve(request, slug: str, pk: int):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     join_request = _request_of(place, pk)
-    _act(
+    run_with_messages(
         request,
         lambda: services.approve_request(request=join_request, manager=request.user),
         success=_("%(name)s is now a member.") % {"name": join_request.user},
@@ -371,9 +322,9 @@ def approve(request, slug: str, pk: int):
 
 @require_POST
 def decline_request(request, slug: str, pk: int):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     join_request = _request_of(place, pk)
-    _act(
+    run_with_messages(
         request,
         lambda: services.decline_request(
             request=join_request, manager=request.user, reason=request.POST.get("reason", "")
@@ -385,9 +336,9 @@ def decline_request(request, slug: str, pk: int):
 
 @require_POST
 def revoke(request, slug: str, pk: int):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     invitation = get_object_or_404(Invitation, pk=pk, group=place.group)
-    _act(
+    run_with_messages(
         request,
         lambda: services.revoke_invitation(invitation=invitation, manager=request.user),
         success=_("Invitation withdrawn."),
@@ -397,7 +348,7 @@ def revoke(request, slug: str, pk: int):
 
 @require_POST
 def member_action(request, slug: str, username: str, action: str):
-    place = _place(request, slug, need_manage=True)
+    place = group_for_viewer(request, slug, need_manage=True)
     person = get_object_or_404(User, username=username)
     group, me = place.group, request.user
     reason = request.POST.get("reason", "").strip()
@@ -424,5 +375,5 @@ def member_action(request, slug: str, username: str, action: str):
     if action not in actions:
         raise Http404
     run, success = actions[action]
-    _act(request, run, success=success % {"name": person})
+    run_with_messages(request, run, success=success % {"name": person})
     return redirect("groups:members", slug=slug)

@@ -3,20 +3,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import ngettext
 from taggit.models import Tag
 
+from access.hashtags import known_hashtags, visible_follower_counts
+from access.people import visible_people, visible_person_q
+from access.posts import visible_comment_q, visible_post_q
+from access.viewer import as_viewer
 from esn.textsearch import Unaccent, word_start
-from groups.selectors import can_use_site, visible_people, visible_person_q
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
 from people.models import User
-from people.selectors import Circle, Suggestion, blocked_either_way_q
 from posts.models import Comment, Post
-from posts.selectors import blocked_authors_q, visible_post_q
 
 
 def get_hashtag(slug: str) -> Hashtag | None:
@@ -24,42 +24,23 @@ def get_hashtag(slug: str) -> Hashtag | None:
 
 
 def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
-    """The hashtag, if `user` may know it exists: a post they may see carries it, or they
-    follow it. Otherwise None, exactly as for a hashtag nobody used: a page for a tag found
-    only on private, secret or removed posts would tell that those posts exist."""
-    hashtag = get_hashtag(slug)
-    if hashtag is None:
-        return None
-    known = Hashtag.objects.filter(pk=hashtag.pk).filter(carried_by_visible_post(user))
-    if known.exists() or is_following(user, hashtag):
-        return hashtag
-    return None
-
-
-def carried_by_visible_post(user: User) -> Exists:
-    """A condition on a hashtag row: a post `user` may see carries it. What makes a hashtag
-    known to someone (with following it): its page, search, suggestions all ask this."""
-    return Exists(
-        TaggedPost.objects.filter(visible_post_q(user, "content_object__"), tag=OuterRef("pk"))
-    )
+    """The hashtag, if `user` may know it exists (`access.hashtags`). Otherwise None,
+    exactly as for a hashtag nobody used: a page for a tag found only on private, secret or
+    removed posts would tell that those posts exist."""
+    return known_hashtags(user).filter(slug=normalise_hashtag(slug)).first()
 
 
 def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:
     """Hashtags whose name, or a `_`-separated part of it, starts with one of `words`
     ("onboard" finds #sales_onboarding; accents and case ignored) that `user` may know
-    exist: carried by a post they may see, or followed by them (the rule of
-    `get_visible_hashtag`). Alphabetical, each with `is_followed`."""
-    if not words or not can_use_site(user):
+    exist. Alphabetical, each with `is_followed`."""
+    if not words:
         return Hashtag.objects.none()
     starts = Q()
     for word in words:
         starts |= Q(folded_slug__regex=word_start(word, boundary="(^|_)"))
-    followed = Exists(HashtagFollow.objects.filter(user=user, hashtag=OuterRef("pk")))
     return (
-        Hashtag.objects.annotate(folded_slug=Unaccent("slug"), is_followed=followed)
-        .filter(starts)
-        .filter(carried_by_visible_post(user) | Q(is_followed=True))
-        .order_by("slug")
+        known_hashtags(user).annotate(folded_slug=Unaccent("slug")).filter(starts).order_by("slug")
     )
 
 
@@ -78,22 +59,15 @@ def _recent_links(user: User, days: int) -> QuerySet[TaggedPost]:
     # recent posts (posts_newest) instead of scanning them all to join (~200 ms at 1M posts).
     return TaggedPost.objects.filter(
         created_at__gte=since, content_object__created_at__gte=since
-    ).filter(visible_post_q(user, "content_object__"))
+    ).filter(visible_post_q(user, "content_object__", hide_blocked=False))
 
 
 def _with_followers(user: User, tags: list[Hashtag]) -> list[Hashtag]:
-    """Sets `.followers` (everyone following, a count of people, not of content) and
-    `.is_followed` (by `user`) on each tag, in one query."""
-    rows = (
-        HashtagFollow.objects.filter(hashtag_id__in=[t.pk for t in tags])
-        .values("hashtag_id")
-        .annotate(n=Count("id"), mine=Count("id", filter=Q(user_id=user.pk)))
-    )
-    counts = {row["hashtag_id"]: row for row in rows}
+    """Sets `.followers` (the people following it whom `user` may see: a count of people,
+    not of content) and `.is_followed` (by `user`) on each tag, in one query."""
+    counts = visible_follower_counts(user, [t.pk for t in tags])
     for tag in tags:
-        row = counts.get(tag.pk, {})
-        tag.followers = row.get("n", 0)
-        tag.is_followed = bool(row.get("mine"))
+        tag.followers, tag.is_followed = counts.get(tag.pk, (0, False))
     return tags
 
 
@@ -101,7 +75,7 @@ def active_hashtags(user: User, *, days: int = 30, limit: int = 40) -> list[Hash
     """Hashtags with the most posts the user can see in the last `days`, each with `.recent`
     (that count), `.authors` (distinct authors of those posts), `.followers` and
     `.is_followed`. Counts go through the visibility policy. Three queries."""
-    if not can_use_site(user):
+    if not as_viewer(user).can_use_site:
         return []
     counts = list(
         _recent_links(user, days)
@@ -123,7 +97,7 @@ def trending_hashtags(user: User, *, days: int = 7, limit: int = 8) -> list[Hash
     ranked by distinct authors, then by posts, so one loud account cannot make a tag trend.
     A guest's trending comes from their own groups; a secret group's tags trend only for its
     members. Each tag carries `.authors` and `.recent` (posts). One query."""
-    if not can_use_site(user):
+    if not as_viewer(user).can_use_site:
         return []
     rows = (
         _recent_links(user, days)
@@ -136,74 +110,6 @@ def trending_hashtags(user: User, *, days: int = 7, limit: int = 8) -> list[Hash
         tag = Hashtag(pk=row["tag_id"], name=row["tag__name"], slug=row["tag__slug"])
         tag.authors, tag.recent = row["authors"], row["n"]
         result.append(tag)
-    return result
-
-
-def suggested_hashtags(
-    user: User,
-    circle: Circle | None = None,
-    *,
-    trending: list[Hashtag] | None = None,
-    limit: int = 4,
-) -> list[Suggestion]:
-    """Hashtags `user` might follow, with the reason: the ones most followed by their
-    colleagues (people they follow or share a group with), then this week's trending ones.
-    Never one they follow or muted, never one they may not know exists (a post they may see
-    must carry it: a tag used only in a secret group stays unknown). Nothing for guests: they
-    see their groups, not the company's topics. Three queries (two with `trending` given)."""
-    if not can_use_site(user) or user.is_guest:
-        return []
-    circle = circle or Circle.of(user)
-    skip = circle.followed_tags | circle.muted_tags
-    # Counted first off the follow rows alone, then only the leading few are checked against
-    # the policy (an EXISTS per follow row costs ~200 ms for someone following 900 people).
-    rows = list(
-        HashtagFollow.objects.filter(circle.colleagues_q())
-        .exclude(user_id=user.pk)
-        .exclude(user_id__in=circle.blocked)
-        .exclude(hashtag_id__in=skip)
-        .values("hashtag_id")
-        .annotate(
-            n=Count("user_id", distinct=True),
-            by_followed=Count("user_id", distinct=True, filter=Q(user_id__in=circle.followed)),
-        )
-        .order_by("-by_followed", "-n", "hashtag_id")[: limit * 3]
-    )
-    known = {
-        tag.pk: tag
-        for tag in Hashtag.objects.filter(pk__in=[row["hashtag_id"] for row in rows]).filter(
-            carried_by_visible_post(user)
-        )
-    }
-    rows = [row for row in rows if row["hashtag_id"] in known][:limit]
-    result = []
-    for row in rows:
-        tag = known[row["hashtag_id"]]
-        if row["by_followed"]:
-            reason = ngettext(
-                "followed by %(n)d person you follow",
-                "followed by %(n)d people you follow",
-                row["by_followed"],
-            ) % {"n": row["by_followed"]}
-        else:
-            reason = ngettext(
-                "followed by %(n)d person in your groups",
-                "followed by %(n)d people in your groups",
-                row["n"],
-            ) % {"n": row["n"]}
-        result.append(Suggestion(tag, reason))
-    if len(result) < limit:
-        taken = skip | {s.item.pk for s in result}
-        for tag in trending if trending is not None else trending_hashtags(user):
-            if len(result) >= limit:
-                break
-            if tag.pk not in taken:
-                reason = ngettext(
-                    "trending: %(n)d person wrote about it this week",
-                    "trending: %(n)d people wrote about it this week",
-                    tag.authors,
-                ) % {"n": tag.authors}
-                result.append(Suggestion(tag, reason))
     return result
 
 
@@ -243,7 +149,7 @@ def hashtag_directory(user: User) -> HashtagDirectory:
 class Expert:
     """Someone who knows about a hashtag, and why we think so (aggregate figures only)."""
 
-    person: User
+    person: User | None
     posts: int = 0
     answers: int = 0
     accepted: int = 0
@@ -283,11 +189,12 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
     comment on someone else's post carrying the tag (counted once per post); an accepted
     answer counts extra. Five queries, each bounded (the newest RECENT_POSTS posts of the
     tag; `limit` people)."""
-    if not can_use_site(user):
+    if not as_viewer(user).can_use_site:
         return []
     since = timezone.now() - timedelta(days=days)
     wide = limit * 4  # enough candidates from each source that the merge ranks well
-    people_q = visible_person_q(user, "author__")
+    # Only people the viewer may see, and nobody blocked either way.
+    people_q = visible_person_q(user, "author__", hide_blocked=True)
 
     # The tag's newest posts of the window, at most RECENT_POSTS of them, off its own index:
     # a tag on thousands of posts a month costs the same as a quiet one.
@@ -300,21 +207,15 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
         Post.objects.filter(pk__in=newest)
         .filter(visible_post_q(user), people_q)
         .exclude(author_id=user.pk)
-        .exclude(blocked_authors_q(user))
         .values("author_id")
         .annotate(n=Count("id"))
         .order_by("-n", "author_id")[:wide]
     )
     answers = (
-        Comment.objects.filter(
-            removed_at__isnull=True,
-            created_at__gte=since,
-            post__tagged_items__tag=hashtag,
-        )
-        .filter(visible_post_q(user, "post__"), people_q)
+        Comment.objects.filter(created_at__gte=since, post__tagged_items__tag=hashtag)
+        .filter(visible_comment_q(user, hide_blocked=False), people_q)
         .exclude(author_id=F("post__author_id"))
         .exclude(author_id=user.pk)
-        .exclude(blocked_authors_q(user))
         .values("author_id")
         .annotate(
             n=Count("post_id", distinct=True),
@@ -330,9 +231,10 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
         expert = experts.setdefault(row["author_id"], Expert(person=None))
         expert.answers, expert.accepted = row["n"], row["accepted"]
     skilled = (
-        User.objects.filter(visible_person_q(user), skills__in=_skill_tag_ids(hashtag))
+        User.objects.filter(
+            visible_person_q(user, hide_blocked=True), skills__in=_skill_tag_ids(hashtag)
+        )
         .exclude(pk=user.pk)
-        .exclude(blocked_either_way_q(user))
         .order_by("pk")
         .values_list("pk", flat=True)[:wide]
     )

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
+from esn.paging import page_cursor, render_feed
 from hashtags import selectors, services
 from posts.selectors import posts_tagged
-from posts.views import page_cursor, render_feed
 
 
 def _hashtag_or_404(request, slug: str):

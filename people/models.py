@@ -80,6 +80,12 @@ class User(AbstractUser):
 
     class Meta:
         indexes = [models.Index(Lower("username"), name="people_user_username_lower")]
+        permissions = [
+            (
+                "administer_site",
+                "Can administer the site: read every group, the site moderation queue",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -104,15 +110,6 @@ class User(AbstractUser):
             and self.guest_expires_on is not None
             and self.guest_expires_on < timezone.localdate()
         )
-
-    @property
-    def can_use_site(self) -> bool:
-        """Active, and for a guest not past their end date. Checked on every request."""
-        return self.is_active and not self.guest_expired
-
-    @property
-    def is_site_admin(self) -> bool:
-        return self.is_active and self.is_staff and not self.is_guest
 
     @property
     def display_name(self) -> str:

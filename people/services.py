@@ -27,9 +27,7 @@ def follow_person(*, follower: User, followee: User) -> bool:
     except IntegrityError:
         return False
     if created:
-        transaction.on_commit(
-            lambda: inbox.person_followed(follower_id=follower.pk, followee_id=followee.pk)
-        )
+        inbox.record(inbox.person_followed, follower_id=follower.pk, followee_id=followee.pk)
     return created
 
 

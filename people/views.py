@@ -3,19 +3,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.people import has_blocked, sees_the_company, visible_people
 from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
-from groups.selectors import visible_people
+from esn.paging import page_cursor, render_feed
 from people import selectors, services
 from people.forms import ProfileForm
 from posts.selectors import posts_by
-from posts.views import page_cursor, render_feed
 
 
 def _person_or_404(request, username: str):
@@ -27,14 +27,16 @@ def _person_or_404(request, username: str):
 
 
 def _employees_only(request) -> None:
-    if request.user.is_guest:
+    if not sees_the_company(request.user):
         raise Http404(_("Guests see the people in their own groups only."))
 
 
 def directory(request):
     _employees_only(request)
     query = request.GET.get("q", "")[:100]
-    page = Paginator(selectors.people_directory(query=query), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.people_directory(request.user, query=query), 30).get_page(
+        request.GET.get("page")
+    )
     return render(request, "people/directory.html", {"page_obj": page, "q": query})
 
 
@@ -44,16 +46,16 @@ def profile(request, username: str):
     context = {
         "person": person,
         "is_following": selectors.is_following(request.user, person),
-        "has_blocked": selectors.has_blocked(request.user, person),
+        "has_blocked": has_blocked(request.user, person),
         "is_muted": preferences.is_muted(request.user, SourceKind.PERSON, person.pk),
         "skills": list(person.skills.all()),
     }
-    if not request.user.is_guest:
+    if sees_the_company(request.user):
         # Who follows whom is the company's business, not a guest's.
         context.update(
-            counts=selectors.follow_counts(person),
-            following_preview=selectors.following_of(person)[:8],
-            followers_preview=selectors.followers_of(person)[:8],
+            counts=selectors.follow_counts(request.user, person),
+            following_preview=selectors.following_of(request.user, person)[:8],
+            followers_preview=selectors.followers_of(request.user, person)[:8],
         )
     return render_feed(request, page=page, template="people/profile.html", context=context)
 
@@ -62,9 +64,9 @@ def follow_list(request, username: str, direction: str):
     _employees_only(request)
     person = _person_or_404(request, username)
     people = (
-        selectors.following_of(person)
+        selectors.following_of(request.user, person)
         if direction == "following"
-        else selectors.followers_of(person)
+        else selectors.followers_of(request.user, person)
     )
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     return render(
@@ -165,9 +167,10 @@ def edit_profile(request):
 
 
 def avatar(request, username: str):
-    from django.http import FileResponse
-
     person = _person_or_404(request, username)
     if not person.avatar:
         raise Http404(_("No avatar."))
-    return FileResponse(person.avatar.open("rb"))
+    response = FileResponse(person.avatar.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

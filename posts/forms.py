@@ -6,8 +6,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from access.groups import readable_groups
+from access.people import visible_people
+from access.viewer import as_viewer
 from groups.models import Group
-from groups.selectors import postable_groups, readable_groups, visible_people
+from groups.selectors import postable_groups
+from hashtags.parsing import normalise_hashtag
+from hashtags.selectors import get_visible_hashtag
 from posts.images import limits_text
 
 
@@ -61,7 +66,7 @@ class PostForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["group"]
         field.queryset = postable_groups(user)
-        if user.is_guest:
+        if not as_viewer(user).is_employee:
             # Guests share only inside their groups.
             field.required, field.empty_label = True, None
         # Listed once here, so rendering the menu costs no further query.
@@ -166,9 +171,6 @@ class SearchForm(forms.Form):
         return person
 
     def clean_hashtag(self):
-        from hashtags.parsing import normalise_hashtag
-        from hashtags.selectors import get_visible_hashtag
-
         slug = normalise_hashtag(self.cleaned_data["hashtag"].strip())
         if not slug:
             return None

@@ -26,12 +26,12 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from access.posts import visible_comments, visible_posts
 from esn.textsearch import fold, prefix_query
 from groups.models import Group
 from hashtags.models import Hashtag
 from people.models import User
 from posts.models import Comment, Post
-from posts.selectors import blocked_authors_q, visible_comments, visible_posts
 
 PER_PAGE = 20
 MAX_PAGES = 10
@@ -135,7 +135,7 @@ def matching_posts(user: User, words: list[str], filters: PostFilters) -> QueryS
     query = prefix_query(words)
     if query is None:
         return Post.objects.none()
-    found = visible_posts(user).filter(search_vector=query).exclude(blocked_authors_q(user))
+    found = visible_posts(user).filter(search_vector=query)
     return _filtered(found, filters, post="")
 
 
@@ -144,14 +144,9 @@ def matching_comments(user: User, words: list[str], filters: PostFilters) -> Que
     query = prefix_query(words)
     if query is None:
         return Comment.objects.none()
-    # Blocking hides both people's words from each other: comments by either, and comments
-    # under the other's posts (which lead to those posts).
-    found = (
-        visible_comments(user)
-        .filter(search_vector=query)
-        .exclude(blocked_authors_q(user))
-        .exclude(blocked_authors_q(user, "post__"))
-    )
+    # Blocking hides both people's words from each other (the policy's default): comments
+    # by either, and comments under the other's posts (which lead to those posts).
+    found = visible_comments(user).filter(search_vector=query)
     return _filtered(found, filters, post="post__")
 
 

@@ -1,8 +1,7 @@
-"""Reads of posts and comments, and THE visibility policy (ARCHITECTURE.md rule 1).
+"""Reads of posts and comments: streams, the home feed, threads, questions.
 
-Every read path (feeds, profile, hashtag pages, post detail, comments, images, counts)
-starts from `visible_posts(user)` or asks `can_view_post(user, post)`. Both must always
-agree; tests/posts/test_visibility.py checks that they do.
+Who may see what is not decided here: every read starts from `access.posts`
+(`visible_posts`, `can_view_post`), with the viewer from `access.viewer`.
 """
 
 from __future__ import annotations
@@ -17,11 +16,17 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from groups.models import Group, Membership
-from groups.selectors import can_use_site, is_admin, member_group_ids
+from access.posts import (
+    post_sql,
+    removed_post_for_author,
+    visible_comments,
+    visible_posts,
+)
+from access.rules import SqlFacts
+from access.viewer import Viewer, as_viewer
+from groups.models import Group
 from hashtags.models import Hashtag, TaggedPost
-from people.models import Block, User
-from people.selectors import blocked_either_way_q
+from people.models import User
 from posts.models import Comment, Post, Reaction
 
 # Up to this many followed sources (people, hashtags and the user) the feed takes the newest
@@ -32,121 +37,6 @@ from posts.models import Comment, Post, Reaction
 # ~5.5 ms for 500, ~10 ms for 1,000; the walk ~1-2 ms for busy sources, but ~30 ms for 100
 # quiet ones, ~16 ms for 300, ~10 ms for 500. 500 keeps both sides' worst case near 10 ms.
 PER_SOURCE_MAX = 500
-
-
-def visible_post_q(user: User, prefix: str = "") -> Q:
-    """The policy as a condition on a post row, or, with `prefix` ("post__"), on the post a
-    relation points at: so a list of other things (inbox rows) is filtered by the same rule
-    with a join, not by an `IN (every visible post)` subquery.
-
-    - Nobody signed out, deactivated or past their guest end date sees anything.
-    - Removed posts are hidden from everyone (moderators reach them through the queue).
-    - Employees see company-wide posts, open groups' posts and their own groups' posts.
-    - Guests see only the posts of groups they belong to.
-    - Admins see every group's posts.
-    """
-    if not can_use_site(user):
-        return Q(**{f"{prefix}pk__in": []})
-    shown = Q(**{f"{prefix}removed_at__isnull": True})
-    if is_admin(user):
-        return shown
-    in_my_groups = Q(**{f"{prefix}group__in": member_group_ids(user)})
-    if user.is_guest:
-        return shown & in_my_groups
-    return shown & (
-        Q(**{f"{prefix}group__isnull": True})
-        | Q(**{f"{prefix}group__kind": Group.Kind.OPEN})
-        | in_my_groups
-    )
-
-
-def visible_posts(user: User) -> QuerySet[Post]:
-    """All posts `user` may see, and nothing else (the rules: `visible_post_q`)."""
-    if not can_use_site(user):
-        return Post.objects.none()
-    return Post.objects.filter(visible_post_q(user))
-
-
-def _may_view(user: User, post: Post, is_member) -> bool:
-    """The per-object rule; `is_member()` is asked only when membership decides."""
-    if not can_use_site(user) or post.pk is None or post.removed_at is not None:
-        return False
-    if is_admin(user):
-        return True
-    if post.group_id is None:
-        return not user.is_guest
-    if post.group.kind == Group.Kind.OPEN and not user.is_guest:
-        return True
-    return is_member()
-
-
-def can_view_post(user: User, post: Post) -> bool:
-    """The per-object form of `visible_posts`: True iff that queryset contains `post`."""
-    return _may_view(
-        user,
-        post,
-        lambda: Membership.objects.filter(user=user, group_id=post.group_id).exists(),
-    )
-
-
-def can_view_post_knowing(user: User, post: Post, member_group_ids: set[int]) -> bool:
-    """`can_view_post` when the user's group ids are already loaded (batch work such as
-    digests, which checks many people against many posts without a query per pair)."""
-    return _may_view(user, post, lambda: post.group_id in member_group_ids)
-
-
-def who_can_view_post(post: Post, user_ids: Iterable[int]) -> set[int]:
-    """`can_view_post` for many people at once (who of them may see `post` now), in at most
-    two queries: for inbox events addressed to several people."""
-    ids = set(user_ids)
-    if not ids or post.removed_at is not None:
-        return set()
-    members = set()
-    if post.group_id is not None:
-        members = set(
-            Membership.objects.filter(group_id=post.group_id, user_id__in=ids).values_list(
-                "user_id", flat=True
-            )
-        )
-    return {
-        person.pk
-        for person in User.objects.filter(pk__in=ids)
-        if _may_view(person, post, lambda person=person: person.pk in members)
-    }
-
-
-def blocked_authors_q(user: User, prefix: str = "") -> Q:
-    """Rows written by someone `user` blocked or who blocked `user` (or, with `prefix`, whose
-    related author is). Two small subqueries PostgreSQL hashes once: a stream that excludes
-    them still walks its own index, and spends no extra round trip."""
-    return blocked_either_way_q(user, f"{prefix}author_id")
-
-
-def visible_comments(user: User) -> QuerySet[Comment]:
-    """Comments are exactly as visible as their post; removed ones are hidden."""
-    return Comment.objects.filter(post__in=visible_posts(user), removed_at__isnull=True)
-
-
-def comment_refusal(*, post: Post, user: User) -> str:
-    """Why `user` may not comment on `post` because of a block, or "" if no block stands in
-    the way. Blocking works both ways here: the blocked person cannot reply into the blocker's
-    threads, and the blocker cannot reply to the person they blocked (unblocking first is a
-    deliberate step)."""
-    if not user.is_authenticated or post.author_id == user.pk:
-        return ""
-    blocks = set(
-        Block.objects.filter(
-            Q(blocker_id=user.pk, blocked_id=post.author_id)
-            | Q(blocker_id=post.author_id, blocked_id=user.pk)
-        ).values_list("blocker_id", flat=True)
-    )
-    if user.pk in blocks:
-        return _("You blocked %(name)s: unblock them to comment on their posts.") % {
-            "name": post.author.display_name
-        }
-    if blocks:
-        return _("You cannot comment on %(name)s's posts.") % {"name": post.author.display_name}
-    return ""
 
 
 # --- keyset cursors ---------------------------------------------------------------------
@@ -221,32 +111,35 @@ def with_post_details(qs: QuerySet[Post]) -> QuerySet[Post]:
 
 
 def _load_page(
-    user: User, candidates: Sequence[tuple[int, datetime]], limit: int
+    viewer: Viewer,
+    candidates: Sequence[tuple[int, datetime]],
+    limit: int,
+    *,
+    hide_blocked: bool = True,
 ) -> tuple[list[Post], str | None]:
     """Fetch the first `limit` candidate ids (newest first) through the visibility policy.
     The cursor comes from the candidates, so posts hidden by the policy never stall paging."""
     page = list(candidates[:limit])
     next_cursor = Cursor(page[-1][1], page[-1][0]).encode() if len(candidates) > limit else None
     ids = [pk for pk, _ in page]
-    by_id = (
-        {p.pk: p for p in with_post_details(visible_posts(user).filter(pk__in=ids))} if ids else {}
-    )
+    visible = visible_posts(viewer, hide_blocked=hide_blocked)
+    by_id = {p.pk: p for p in with_post_details(visible.filter(pk__in=ids))} if ids else {}
     posts = [by_id[pk] for pk in ids if pk in by_id]
-    _mark_liked(user, posts)
+    _mark_liked(viewer, posts)
     return posts, next_cursor
 
 
-def _mark_liked(user: User, posts: Iterable[Post]) -> None:
+def _mark_liked(viewer: Viewer, posts: Iterable[Post]) -> None:
     posts = list(posts)
     liked = set()
-    if posts and user.is_authenticated:
+    if posts and viewer.pk is not None:
         liked = set(
             Reaction.objects.filter(
-                user=user, post_id__in=[p.pk for p in posts], kind=Reaction.Kind.LIKE
+                user_id=viewer.pk, post_id__in=[p.pk for p in posts], kind=Reaction.Kind.LIKE
             ).values_list("post_id", flat=True)
         )
     for post in posts:
-        post.liked_by_me = post.pk in liked
+        post.liked_by_me = post.pk in liked  # type: ignore[attr-defined]  # for templates
 
 
 def _newest(qs: QuerySet[Post], cursor: Cursor | None, limit: int) -> list[tuple[int, datetime]]:
@@ -257,74 +150,77 @@ def _newest(qs: QuerySet[Post], cursor: Cursor | None, limit: int) -> list[tuple
     )
 
 
-def all_stream(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
-    """Every post the user may see, newest first, leaving out the posts of people the user
-    blocked or who blocked the user."""
-    qs = visible_posts(user).exclude(blocked_authors_q(user))
-    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
+def _stream(
+    viewer: Viewer, qs: QuerySet[Post], cursor: Cursor | None, limit: int, *, hide_blocked: bool
+) -> FeedPage:
+    posts, next_cursor = _load_page(
+        viewer, _newest(qs, cursor, limit), limit, hide_blocked=hide_blocked
+    )
     return FeedPage([FeedItem(p) for p in posts], next_cursor)
+
+
+def all_stream(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
+    """Every post the user may see, newest first (nobody blocked either way)."""
+    viewer = as_viewer(user)
+    return _stream(viewer, visible_posts(viewer), cursor, limit, hide_blocked=True)
 
 
 def posts_by(
     user: User, *, author: User, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
-    """A person's posts that `user` may see, newest first (profile page)."""
-    qs = visible_posts(user).filter(author=author)
-    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
-    return FeedPage([FeedItem(p) for p in posts], next_cursor)
+    """A person's posts that `user` may see, newest first (profile page: all of them, also
+    when a block stands between the two)."""
+    viewer = as_viewer(user)
+    qs = visible_posts(viewer, hide_blocked=False).filter(author=author)
+    return _stream(viewer, qs, cursor, limit, hide_blocked=False)
 
 
 def posts_in_group(
     user: User, *, group: Group, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
-    """A group's posts that `user` may see, newest first (group page)."""
-    qs = visible_posts(user).filter(group=group)
-    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
-    return FeedPage([FeedItem(p) for p in posts], next_cursor)
+    """A group's posts that `user` may see, newest first (group page: the whole conversation,
+    blocks or not)."""
+    viewer = as_viewer(user)
+    qs = visible_posts(viewer, hide_blocked=False).filter(group=group)
+    return _stream(viewer, qs, cursor, limit, hide_blocked=False)
 
 
 def pinned_in_group(user: User, *, group: Group) -> list[Post]:
     """The group's pinned posts (at most three), most recently pinned first."""
+    viewer = as_viewer(user)
     posts = list(
         with_post_details(
-            visible_posts(user).filter(group=group, pinned_at__isnull=False)
+            visible_posts(viewer, hide_blocked=False).filter(group=group, pinned_at__isnull=False)
         ).order_by("-pinned_at")[:3]
     )
-    _mark_liked(user, posts)
+    _mark_liked(viewer, posts)
     return posts
 
 
 def posts_tagged(
     user: User, *, hashtag: Hashtag, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
-    """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index;
-    posts of people the user blocked or who blocked the user are left out."""
+    """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index
+    (nobody blocked either way)."""
+    viewer = as_viewer(user)
     candidates = list(
-        TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(user))
-        .exclude(blocked_authors_q(user, "content_object__"))
+        TaggedPost.objects.filter(tag=hashtag, content_object__in=visible_posts(viewer))
         .filter(before_cursor(cursor, id_field="content_object_id"))
         .order_by("-created_at", "-content_object_id")
         .values_list("content_object_id", "created_at")[: limit + 1]
     )
-    posts, next_cursor = _load_page(user, candidates, limit)
+    posts, next_cursor = _load_page(viewer, candidates, limit)
     return FeedPage([FeedItem(p) for p in posts], next_cursor)
 
 
 # --- the home feed ----------------------------------------------------------------------
 
-# The feed's candidates are filtered by the same rules as `visible_posts`, written in SQL,
-# so a page is never cut short by posts the viewer may not see; `_load_page` then fetches the
-# rows through `visible_posts` itself, so a mistake here can only hide posts, never leak them.
-_VISIBLE_SQL = {
-    "admin": "p.removed_at IS NULL",
-    "employee": """p.removed_at IS NULL AND (
-        p.group_id IS NULL
-        OR p.group_id = ANY(%(member_groups)s::bigint[])
-        OR EXISTS (SELECT 1 FROM groups_group AS g WHERE g.id = p.group_id AND g.kind = 'open'))""",
-    "guest": "p.removed_at IS NULL AND p.group_id = ANY(%(member_groups)s::bigint[])",
-}
+# The feed's candidates are filtered by the policy itself, as SQL generated from the same
+# rule as `visible_posts` (`access.posts.post_sql`), so a page is never cut short by posts
+# the viewer may not see; `_load_page` then fetches the rows through `visible_posts`, the
+# last word on every post. Muting is the viewer's choice, not access, and stays here.
 _NOT_MUTED_SQL = """(p.group_id IS NULL OR NOT p.group_id = ANY(%(muted_groups)s::bigint[]))
-    AND NOT p.author_id = ANY(%(hidden_authors)s::bigint[])
+    AND NOT p.author_id = ANY(%(muted_authors)s::bigint[])
     AND NOT (cardinality(%(muted_tags)s::bigint[]) > 0 AND p.author_id <> %(user)s AND EXISTS (
         SELECT 1 FROM hashtags_taggedpost AS mt
         WHERE mt.content_object_id = p.id AND mt.tag_id = ANY(%(muted_tags)s::bigint[])))"""
@@ -344,8 +240,8 @@ SELECT id, created_at FROM (
     FROM unnest(%(groups)s::bigint[]) AS gr(group_id)
     CROSS JOIN LATERAL (
         SELECT id, created_at FROM posts_post AS p
-        WHERE group_id = gr.group_id AND removed_at IS NULL
-            AND (created_at, id) < (%(ts)s, %(pk)s) AND {not_muted}
+        WHERE group_id = gr.group_id AND (created_at, id) < (%(ts)s, %(pk)s)
+            AND {visible} AND {not_muted}
         ORDER BY created_at DESC, id DESC LIMIT %(n)s
     ) p
     UNION
@@ -389,101 +285,56 @@ def _id_array(ids: Iterable[int]) -> str:
     return "{" + ",".join(str(pk) for pk in ids) + "}"
 
 
-# A person or hashtag set to "muted" in the person's notification settings stays followed
-# but feeds nothing; a group's mute is on the membership. Besides the sources, the same round
-# trip reads what keeps posts out whatever way they would come in: the people muted, blocked
-# or blocking (their posts never reach the home feed), and the hashtags muted (posts carrying
-# one stay out, except the viewer's own).
-_SOURCES_SQL = """
-SELECT 'person', f.followee_id, NULL, c.level IS NOT NULL
-FROM people_follow AS f LEFT JOIN digests_sourcechoice AS c
-    ON c.user_id = f.follower_id AND c.kind = 'person' AND c.object_id = f.followee_id
-    AND c.level = 'muted'
-WHERE f.follower_id = %(user)s
-UNION ALL
-SELECT 'tag', f.hashtag_id, h.name, c.level IS NOT NULL
-FROM hashtags_hashtagfollow AS f JOIN hashtags_hashtag AS h ON h.id = f.hashtag_id
-LEFT JOIN digests_sourcechoice AS c
-    ON c.user_id = f.user_id AND c.kind = 'hashtag' AND c.object_id = f.hashtag_id
-    AND c.level = 'muted'
-WHERE f.user_id = %(user)s
-UNION ALL
-SELECT 'group', m.group_id, g.name, m.muted
-FROM groups_membership AS m JOIN groups_group AS g ON g.id = m.group_id
-WHERE m.user_id = %(user)s
-UNION ALL
-SELECT 'hide_' || c.kind, c.object_id, NULL, true
-FROM digests_sourcechoice AS c
-WHERE c.user_id = %(user)s AND c.kind IN ('person', 'hashtag') AND c.level = 'muted'
-UNION ALL
-SELECT 'hide_person', CASE WHEN b.blocker_id = %(user)s THEN b.blocked_id ELSE b.blocker_id END,
-    NULL, true
-FROM people_block AS b
-WHERE b.blocker_id = %(user)s OR b.blocked_id = %(user)s
-"""
-
-
 @dataclass
 class FeedSources:
-    """What a user's home feed is made of: their choices, read once per page."""
+    """What a home feed is made of, from the viewer's ties: people, hashtags and groups
+    followed (a membership is a follow), less what the viewer muted."""
 
     people: set[int]
-    tags: dict[int, str]
-    groups: dict[int, str]
+    tags: set[int]
+    groups: set[int]
     muted_groups: set[int]
-    member_groups: set[int]
-    hidden_authors: set[int] = field(default_factory=set)
-    muted_tags: set[int] = field(default_factory=set)
+    muted_authors: set[int]
+    muted_tags: set[int]
 
     @classmethod
-    def of(cls, user: User) -> FeedSources:
-        # One round trip for the three kinds of source and what is kept out (this runs on
-        # every home page).
-        people, tags, groups, muted, member = set(), {}, {}, set(), set()
-        hidden_authors, muted_tags = set(), set()
-        with connection.cursor() as cur:
-            cur.execute(_SOURCES_SQL, {"user": user.pk})
-            for kind, pk, name, is_muted in cur.fetchall():
-                if kind == "hide_person":
-                    hidden_authors.add(pk)
-                elif kind == "hide_hashtag":
-                    muted_tags.add(pk)
-                elif kind == "person":
-                    if not is_muted:
-                        people.add(pk)
-                elif kind == "tag":
-                    if not is_muted:
-                        tags[pk] = name
-                else:
-                    member.add(pk)
-                    if is_muted:
-                        muted.add(pk)
-                    else:
-                        groups[pk] = name
-        return cls(people, tags, groups, muted, member, hidden_authors, muted_tags)
+    def of(cls, viewer: Viewer) -> FeedSources:
+        ties = viewer.ties
+        muted_people, muted_tags = ties.muted_people, ties.muted_tags
+        return cls(
+            people=ties.following - muted_people,
+            tags=ties.hashtags - muted_tags,
+            groups=ties.member_groups - ties.muted_groups,
+            muted_groups=ties.muted_groups,
+            muted_authors=muted_people - {viewer.pk},
+            muted_tags=muted_tags,
+        )
 
     @property
     def count(self) -> int:
         return len(self.people) + 1 + len(self.tags) + len(self.groups)
 
 
-def _home_candidates(
-    user: User, sources: FeedSources, cursor: Cursor | None, limit: int
+def home_candidates(
+    viewer: Viewer, sources: FeedSources, cursor: Cursor | None, limit: int
 ) -> list[tuple[int, datetime]]:
-    """Ids and times of the newest `limit + 1` posts from the user's sources after `cursor`
-    that the user may see, in one query."""
-    viewer = "admin" if is_admin(user) else "guest" if user.is_guest else "employee"
+    """Ids and times of the newest `limit + 1` posts from the viewer's sources after `cursor`
+    that the viewer may see, in one query (bench/feed.py times it)."""
     template = _PER_SOURCE_SQL if sources.count <= PER_SOURCE_MAX else _SINGLE_QUERY_SQL
-    sql = template.format(visible=_VISIBLE_SQL[viewer], not_muted=_NOT_MUTED_SQL)
+    sql = template.format(
+        visible=post_sql(viewer.standing, "p", SqlFacts()), not_muted=_NOT_MUTED_SQL
+    )
+    ties = viewer.ties
     params = {
-        "authors": _id_array(sorted(sources.people | {user.pk})),
+        "authors": _id_array(sorted(sources.people | {viewer.row_id})),
         "tags": _id_array(sorted(sources.tags)),
         "groups": _id_array(sorted(sources.groups)),
-        "member_groups": _id_array(sorted(sources.member_groups)),
+        "member_groups": _id_array(sorted(ties.member_groups)),
+        "blocked": _id_array(sorted(ties.blocked)),
         "muted_groups": _id_array(sorted(sources.muted_groups)),
-        "hidden_authors": _id_array(sorted(sources.hidden_authors - {user.pk})),
+        "muted_authors": _id_array(sorted(sources.muted_authors)),
         "muted_tags": _id_array(sorted(sources.muted_tags)),
-        "user": user.pk,
+        "user": viewer.pk,
         "ts": cursor.created_at if cursor else _FAR_FUTURE,
         "pk": cursor.id if cursor else 2**62,
         "n": limit + 1,
@@ -496,25 +347,26 @@ def _home_candidates(
 def home_feed(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
     """The user's own posts and posts by the people, hashtags and groups they follow (a
     membership is a follow, unless muted), newest first, each with the reasons it is there.
-    Never returns a post the user may not see.
+    Never returns a post the user may not see, nor one by someone blocked either way.
 
     Pull model: computed at read time from follows, in a fixed number of queries."""
-    if not can_use_site(user):
+    viewer = as_viewer(user)
+    if not viewer.can_use_site:
         return FeedPage([], None)
-    sources = FeedSources.of(user)
-    candidates = _home_candidates(user, sources, cursor, limit)
-    posts, next_cursor = _load_page(user, candidates, limit)
+    sources = FeedSources.of(viewer)
+    candidates = home_candidates(viewer, sources, cursor, limit)
+    posts, next_cursor = _load_page(viewer, candidates, limit)
     items = []
     for post in posts:
         reasons = []
-        if post.author_id == user.pk:
+        if post.author_id == viewer.pk:
             reasons.append(_("your post"))
         elif post.author_id in sources.people:
             reasons.append(_("you follow @%(name)s") % {"name": post.author.username})
-        if post.group_id in sources.groups:
-            reasons.append(_("you are in %(group)s") % {"group": sources.groups[post.group_id]})
+        if post.group is not None and post.group_id in sources.groups:
+            reasons.append(_("you are in %(group)s") % {"group": post.group.name})
         reasons += [
-            _("you follow #%(tag)s") % {"tag": sources.tags[t.tag_id]}
+            _("you follow #%(tag)s") % {"tag": t.tag.name}
             for t in post.tagged_items.all()
             if t.tag_id in sources.tags
         ]
@@ -526,28 +378,24 @@ def home_feed(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> F
 
 
 def get_visible_post(user: User, pk: int) -> Post | None:
-    """The post if the user may see it, else None (callers answer 404 either way)."""
-    post = with_post_details(visible_posts(user).filter(pk=pk)).first()
+    """The post if the user may see it, else None (callers answer 404 either way). A post
+    opened by its link shows also when a block stands between reader and author."""
+    viewer = as_viewer(user)
+    post = with_post_details(visible_posts(viewer, hide_blocked=False).filter(pk=pk)).first()
     if post is not None:
-        _mark_liked(user, [post])
+        _mark_liked(viewer, [post])
     return post
 
 
 def removed_post_of(user: User, pk: int) -> Post | None:
     """A moderator-removed post, for its own author only (to show them why)."""
-    if not can_use_site(user):
-        return None
-    return (
-        Post.objects.filter(pk=pk, author=user, removed_at__isnull=False)
-        .select_related("group")
-        .first()
-    )
+    return removed_post_for_author(user, pk)
 
 
 def thread(user: User, post: Post) -> QuerySet[Comment]:
     """The post's comments, oldest first, if the user may see the post; a question's accepted
-    answer comes first."""
-    comments = visible_comments(user).filter(post=post).select_related("author")
+    answer comes first. The conversation stays whole: blocks do not cut it."""
+    comments = visible_comments(user, hide_blocked=False).filter(post=post).select_related("author")
     if post.accepted_answer_id is None:
         return comments.order_by("created_at", "id")
     accepted = ExpressionWrapper(Q(pk=post.accepted_answer_id), output_field=BooleanField())
@@ -570,14 +418,10 @@ def questions(
     with `answered` the answered ones; optionally only in one group or with one hashtag.
     Open questions are walked off their own partial index (posts_open_questions). Nothing
     by someone blocked either way."""
-    qs = (
-        visible_posts(user)
-        .filter(is_question=True, accepted_answer__isnull=not answered)
-        .exclude(blocked_authors_q(user))
-    )
+    viewer = as_viewer(user)
+    qs = visible_posts(viewer).filter(is_question=True, accepted_answer__isnull=not answered)
     if group is not None:
         qs = qs.filter(group=group)
     if hashtag is not None:
         qs = qs.filter(pk__in=TaggedPost.objects.filter(tag=hashtag).values("content_object_id"))
-    posts, next_cursor = _load_page(user, _newest(qs, cursor, limit), limit)
-    return FeedPage([FeedItem(p) for p in posts], next_cursor)
+    return _stream(viewer, qs, cursor, limit, hide_blocked=True)

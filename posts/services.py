@@ -18,17 +18,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.actions import audience_refusal, can_accept_answer, comment_refusal
+from access.posts import can_view_post
 from digests import services as inbox
 from groups import services as group_services
-from groups.models import Ban, Group, Membership
-from groups.moderation import can_moderate_post
-from groups.selectors import can_use_site
+from groups.models import Group
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
 from posts.markup import Markup, render
 from posts.models import Comment, Post, PostImage, Reaction
-from posts.selectors import can_view_post, comment_refusal
 
 
 @dataclass
@@ -94,21 +93,15 @@ def _check_images(images: Sequence[UploadedFile]) -> list[UploadedFile]:
 
 def _check_audience(author: User, group: Group | None) -> None:
     """Company-wide posts are for employees; a group post needs a member of a group that is
-    not archived."""
-    if group is None:
-        if author.is_guest:
-            raise ValidationError(_("Guests post in their groups: choose one."))
-        return
-    if not Membership.objects.filter(group=group, user=author).exists():
-        raise PermissionDenied(_("Join %(group)s to post in it.") % {"group": group})
-    # Asked of the database, not of the object handed in, which may be stale.
-    if Group.objects.filter(pk=group.pk, archived_at__isnull=False).exists():
-        raise ValidationError(_("%(group)s is archived: it is read-only.") % {"group": group})
+    not archived (`access.actions.audience_refusal`)."""
+    refusal, forbidden = audience_refusal(author, group)
+    if refusal:
+        raise (PermissionDenied if forbidden else ValidationError)(refusal)
 
 
 def _require_writable(post: Post) -> None:
     """Archived groups are read-only; a removed post takes no new comments or likes."""
-    if post.group_id and post.group.is_archived:
+    if post.group is not None and post.group.is_archived:
         raise ValidationError(_("This group is archived: it is read-only."))
     if post.is_removed:
         raise ValidationError(_("This post was removed by a moderator."))
@@ -140,14 +133,13 @@ def create_post(
         group_services.touch(group.pk)
     for position, image in enumerate(clean_images):
         PostImage.objects.create(
-            post=post, image=image, content_type=image.content_type, position=position
+            post=post, image=image, content_type=image.content_type or "", position=position
         )
     set_post_hashtags(post=post, names=rendered.markup.hashtags)
     post.mentions.set(rendered.mentioned)
     mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
-    transaction.on_commit(
-        lambda: inbox.post_published(post_id=post.pk, mentioned_user_ids=mentioned_ids)
-    )
+    if mentioned_ids:
+        inbox.record(inbox.post_published, post_id=post.pk, mentioned_user_ids=mentioned_ids)
     return post
 
 
@@ -179,14 +171,12 @@ def edit_post(*, post: Post, editor: User, body: str, is_question: bool | None =
             fields += ["accepted_answer", "answered_at"]
     post.save(update_fields=fields)
     if withdrawn:
-        transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=post.pk))
+        inbox.record(inbox.answer_withdrawn, post_id=post.pk)
     set_post_hashtags(post=post, names=rendered.markup.hashtags)
     post.mentions.set(rendered.mentioned)
     new_ids = [u.pk for u in rendered.mentioned if u.pk not in before and u.pk != editor.pk]
     if new_ids:
-        transaction.on_commit(
-            lambda: inbox.post_published(post_id=post.pk, mentioned_user_ids=new_ids)
-        )
+        inbox.record(inbox.post_published, post_id=post.pk, mentioned_user_ids=new_ids)
     return post
 
 
@@ -204,10 +194,7 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
     _require_writable(post)
     if post.comments_locked:
         raise ValidationError(_("A moderator locked the comments on this post."))
-    # Open groups take comments from every employee, but not from people banned from them.
-    if post.group_id and Ban.objects.filter(group_id=post.group_id, user=author).exists():
-        raise ValidationError(_("You were banned from this group and cannot comment in it."))
-    refusal = comment_refusal(post=post, user=author)
+    refusal = comment_refusal(post=post, who=author)
     if refusal:
         raise ValidationError(refusal)
     rendered = _render_text(body, max_length=settings.COMMENT_MAX_LENGTH, what=_("comment"))
@@ -219,9 +206,7 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
     if post.group_id:
         group_services.touch(post.group_id)
     mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
-    transaction.on_commit(
-        lambda: inbox.comment_published(comment_id=comment.pk, mentioned_user_ids=mentioned_ids)
-    )
+    inbox.record(inbox.comment_published, comment_id=comment.pk, mentioned_user_ids=mentioned_ids)
     return comment
 
 
@@ -229,7 +214,7 @@ def add_comment(*, post: Post, author: User, body: str) -> Comment:
 def edit_comment(*, comment: Comment, editor: User, body: str) -> Comment:
     _require_author(comment, editor)
     _require_writable(comment.post)
-    refusal = comment_refusal(post=comment.post, user=editor)
+    refusal = comment_refusal(post=comment.post, who=editor)
     if refusal:
         # A block stands between the two: no rewriting old replies in the other's thread.
         raise ValidationError(refusal)
@@ -275,27 +260,16 @@ def toggle_like(*, post: Post, user: User) -> bool:
         return True
     Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
     if post.author_id != user.pk:
-        transaction.on_commit(lambda: inbox.post_liked(post_id=post.pk, user_id=user.pk))
+        inbox.record(inbox.post_liked, post_id=post.pk, user_id=user.pk)
     return True
 
 
 # --- questions and their accepted answer --------------------------------------------------
 
 
-def can_accept_answer(user: User, post: Post, *, moderator: bool | None = None) -> bool:
-    """Who may accept (or unaccept) an answer to a question: the person who asked, and whoever
-    may moderate the post (managers and owners of its group, site admins). `moderator`: the
-    caller's `can_moderate_post(user, post)`, when it has it already."""
-    if not post.is_question or not can_use_site(user):
-        return False
-    if post.author_id == user.pk:
-        return True
-    return can_moderate_post(user, post) if moderator is None else moderator
-
-
 def _locked_question(post: Post, user: User) -> Post:
     post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
-    if not can_view_post(user, post):
+    if not can_view_post(user, post, hide_blocked=False):
         raise PermissionDenied(_("You cannot see this post."))
     if not post.is_question:
         raise ValidationError(
@@ -330,9 +304,7 @@ def accept_answer(*, post: Post, comment: Comment, by: User) -> Post:
         return post
     post.accepted_answer, post.answered_at = chosen, timezone.now()
     post.save(update_fields=["accepted_answer", "answered_at"])
-    transaction.on_commit(
-        lambda: inbox.answer_accepted(post_id=post.pk, comment_id=chosen.pk, accepted_by_id=by.pk)
-    )
+    inbox.record(inbox.answer_accepted, post_id=post.pk, comment_id=chosen.pk, accepted_by_id=by.pk)
     return post
 
 
@@ -345,5 +317,5 @@ def unaccept_answer(*, post: Post, by: User) -> Post:
         return post
     post.accepted_answer, post.answered_at = None, None
     post.save(update_fields=["accepted_answer", "answered_at"])
-    transaction.on_commit(lambda: inbox.answer_withdrawn(post_id=post.pk))
+    inbox.record(inbox.answer_withdrawn, post_id=post.pk)
     return post

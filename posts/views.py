@@ -3,7 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -11,32 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.actions import can_accept_answer, can_moderate_post, comment_refusal
+from access.groups import my_groups, readable_groups
+from access.posts import can_view_post, visible_comments
+from access.viewer import as_viewer
 from esn.navigation import next_url
-from groups.moderation import can_moderate_post
-from groups.selectors import invitations_for, my_groups, readable_groups, suggested_groups
-from hashtags.selectors import get_visible_hashtag, suggested_hashtags, trending_hashtags
-from people.selectors import Circle, suggested_people
+from esn.paging import page_cursor, render_feed
+from groups.selectors import invitations_for
+from hashtags.selectors import get_visible_hashtag
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, PostForm
 from posts.models import Comment, PostImage
-
-
-def page_cursor(request) -> selectors.Cursor | None:
-    """The keyset cursor of a "Load more" link; a mangled one is a 400, not a 500."""
-    try:
-        return selectors.Cursor.decode(request.GET.get("cursor"))
-    except selectors.InvalidCursorError:
-        raise BadRequest(_("That page link is broken or out of date.")) from None
-
-
-def render_feed(request, *, page, template: str, context: dict, query: dict | None = None):
-    """A page of posts: the whole page, or for htmx "Load more" just the next items. `query`:
-    the page's own parameters (filters), kept in the "Load more" link."""
-    more = urlencode({**(query or {}), "cursor": page.next_cursor})
-    context = {**context, "page": page, "more_url": f"{request.path}?{more}"}
-    if request.htmx and request.GET.get("cursor"):
-        return render(request, "posts/_feed_page.html", context)
-    return render(request, template, context)
 
 
 def home(request):
@@ -52,34 +37,8 @@ def home(request):
     return render_feed(request, page=page, template="posts/home.html", context=context)
 
 
-def discover(request):
-    """Trending hashtags and what to follow or join, each with its reason. The home page
-    loads these cards after the feed (htmx, on load), so a page of posts never waits for
-    them; without JavaScript the home page links here and this is a page of its own."""
-    context = discovery(request.user)
-    if request.htmx:
-        # Follow and join buttons come back to the page the cards were loaded into.
-        context["back_url"] = request.htmx.current_url_abs_path or reverse("home")
-        return render(request, "posts/discover.html#cards", context)
-    context["back_url"] = request.get_full_path()
-    return render(request, "posts/discover.html", context)
-
-
-def discovery(user) -> dict:
-    """The home page's side cards: this week's trending hashtags and what to follow or join,
-    each with its reason. At most ten queries, whatever the size of the company."""
-    circle = Circle.of(user)
-    trending = trending_hashtags(user, limit=6)
-    return {
-        "trending": trending,
-        "suggested_people": suggested_people(user, circle),
-        "suggested_hashtags": suggested_hashtags(user, circle, trending=trending),
-        "suggested_groups": suggested_groups(user, circle),
-    }
-
-
 def all_posts(request):
-    if request.user.is_guest:
+    if not as_viewer(request.user).is_employee:
         raise Http404(_("Guests see the posts of their own groups only."))
     page = selectors.all_stream(request.user, cursor=page_cursor(request))
     return render_feed(
@@ -221,8 +180,8 @@ def _thread_context(request, post, comment_form=None) -> dict:
         "comments": selectors.thread(request.user, post),
         "comment_form": comment_form or CommentForm(),
         "can_moderate": can_moderate,
-        "can_accept": services.can_accept_answer(request.user, post, moderator=can_moderate),
-        "comment_refusal": selectors.comment_refusal(post=post, user=request.user),
+        "can_accept": can_accept_answer(request.user, post, moderator=can_moderate),
+        "comment_refusal": comment_refusal(post=post, who=request.user),
     }
 
 
@@ -231,7 +190,7 @@ def accept_answer(request, pk: int):
     """Accept a comment as the answer to its question (or, with action=unaccept, take the
     accepted answer back). htmx gets the thread and the post's labels; a plain post goes back
     to the comment."""
-    found = selectors.visible_comments(request.user).filter(pk=pk).first()
+    found = visible_comments(request.user, hide_blocked=False).filter(pk=pk).first()
     if found is None:
         raise Http404(_("No such comment."))
     post = _visible_or_404(request, found.post_id)
@@ -301,7 +260,7 @@ def questions(request):
         form = PostForm(
             user=request.user, groups=postable, group=group, initial={"is_question": True}
         )
-        if not request.user.is_guest or form.has_groups:
+        if as_viewer(request.user).is_employee or form.has_groups:
             context["form"] = form
     state = {"state": "answered"} if answered else {}
     return render_feed(
@@ -318,7 +277,12 @@ def _with_query(path: str, params: dict) -> str:
 
 
 def _own_comment(request, pk: int) -> Comment:
-    found = selectors.visible_comments(request.user).select_related("post").filter(pk=pk).first()
+    found = (
+        visible_comments(request.user, hide_blocked=False)
+        .select_related("post")
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404(_("No such comment."))
     if found.author_id != request.user.pk:
@@ -356,7 +320,7 @@ def delete_comment(request, pk: int):
 def post_image(request, key):
     """Serve an image only to people who may see its post; 404 to everyone else."""
     image = PostImage.objects.select_related("post").filter(key=key).first()
-    if image is None or not selectors.can_view_post(request.user, image.post):
+    if image is None or not can_view_post(request.user, image.post, hide_blocked=False):
         raise Http404(_("No such image."))
     response = FileResponse(image.image.open("rb"), content_type=image.content_type)
     response["Cache-Control"] = "private, max-age=86400"

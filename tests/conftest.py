@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from digests import services as inbox_services
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory
 
 
@@ -18,6 +19,15 @@ def _media_and_cache(settings, tmp_path):
     # Real password hashing is deliberately slow; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _inbox_events_delivered_in_process(monkeypatch):
+    """A recorded inbox event is delivered right after the commit by the same function a
+    worker runs (`deliver_event`), in this process instead of through Redis: tests see the
+    inbox as people see it a moment later. tests/digests/test_inbox_events.py delivers them
+    through a real worker, with the broker up and down."""
+    monkeypatch.setattr(inbox_services, "hand_to_worker", inbox_services.deliver_event)
 
 
 @pytest.fixture

@@ -484,3 +484,55 @@ def test_killed_after_an_email_left_but_before_its_ledger_mark_at_most_that_one_
     assert set(others.values()) == {1}, f"only the in-flight digest may repeat: {others}"
     # Today it is 2: the new worker cannot know the email left. 1 would be better, 3 a bug.
     assert len(mails[in_flight.email]) in (1, 2), len(mails[in_flight.email])
+
+
+# --- inbox events ---------------------------------------------------------------------------
+
+
+def test_inbox_events_reach_people_through_a_real_worker_once_even_when_delivered_twice(
+    rig, monkeypatch
+):
+    """A request records its events and hands them to the broker after the commit; a real
+    worker turns them into inbox rows. A second delivery of the same message (Celery's
+    at-least-once) makes no second row."""
+    from digests import services as inbox_services
+    from digests.models import InboxEvent, InboxItem
+
+    sent: list[str] = []
+
+    def to_our_queue(event_id: int) -> None:
+        result = tasks.deliver_inbox_event.apply_async(args=[event_id], queue=rig.queue)
+        sent.append(result.id)
+
+    monkeypatch.setattr(inbox_services, "hand_to_worker", to_our_queue)
+    author = UserFactory(username="ann.author")
+    readers = [UserFactory(username=f"reader.{n}") for n in range(3)]
+    post = post_services.create_post(
+        author=author, body="Thoughts, " + " ".join(f"@{r.username}" for r in readers) + "?"
+    )
+    post_services.add_comment(post=post, author=readers[0], body="Yes!")
+    assert len(sent) == 2, "one event per act, whatever the number of people it concerns"
+
+    worker = rig.start_worker()
+
+    def delivered() -> bool:
+        return not InboxEvent.objects.filter(delivered_at__isnull=True).exists()
+
+    rig.wait_for(delivered, "the worker to deliver both events")
+    rows = Counter(InboxItem.objects.values_list("recipient__username", "kind"))
+    assert rows == {
+        ("reader.0", "mention"): 1,
+        ("reader.1", "mention"): 1,
+        ("reader.2", "mention"): 1,
+        ("ann.author", "reply"): 1,
+    }
+
+    # The broker delivers the mention event again (a lost ack): nothing changes.
+    event = InboxEvent.objects.get(handler="post_published")
+    again = tasks.deliver_inbox_event.apply_async(args=[event.pk], queue=rig.queue)
+    rig.wait_for(
+        lambda: f"deliver_inbox_event[{again.id}] succeeded" in worker.log(),
+        "the worker to take the second delivery",
+    )
+    assert Counter(InboxItem.objects.values_list("recipient__username", "kind")) == rows
+    assert InboxEvent.objects.get(pk=event.pk).attempts == 1

@@ -1,5 +1,5 @@
 """Guests, expiry, deactivation and revocation, and group posts in the home feed: what each
-viewer may see, through the one policy (posts.selectors.visible_posts / can_view_post)."""
+viewer may see, through the one policy (access.posts: visible_posts / can_view_post)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from groups import selectors, services
+from access import actions as access_actions
+from access import groups as access_groups
+from access import posts as access_posts
+from access.viewer import Viewer
+from groups import services
 from groups.models import Group, GroupSettings, Invitation
 from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
@@ -28,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 
 def visible_ids(viewer) -> set[int]:
-    return set(post_selectors.visible_posts(viewer).values_list("pk", flat=True))
+    return set(access_posts.visible_posts(viewer).values_list("pk", flat=True))
 
 
 def agree(viewer, posts) -> set[int]:
@@ -37,7 +41,7 @@ def agree(viewer, posts) -> set[int]:
     in_queryset = visible_ids(viewer)
     seen = set()
     for post in posts:
-        per_object = post_selectors.can_view_post(
+        per_object = access_posts.can_view_post(
             viewer, Post.objects.select_related("group").get(pk=post.pk)
         )
         assert (post.pk in in_queryset) == per_object, (viewer, post.body)
@@ -94,8 +98,8 @@ def test_an_employee_sees_company_wide_open_and_own_groups_only(world, colleague
 
 
 def test_guests_cannot_create_groups(guest, owner):
-    assert not selectors.can_create_groups(guest)
-    assert selectors.can_create_groups(owner)
+    assert not access_actions.can_create_groups(guest)
+    assert access_actions.can_create_groups(owner)
 
     with pytest.raises(PermissionDenied):
         services.create_group(creator=guest, name="Guest club", kind=Group.Kind.OPEN)
@@ -107,8 +111,8 @@ def test_when_only_admins_create_groups_employees_cannot_either(owner, admin):
     rules.only_admins_create_groups = True
     rules.save()
 
-    assert not selectors.can_create_groups(owner)
-    assert selectors.can_create_groups(admin)
+    assert not access_actions.can_create_groups(owner)
+    assert access_actions.can_create_groups(admin)
 
 
 def test_guests_are_invited_only_into_groups_that_allow_guests(owner, guest):
@@ -165,7 +169,7 @@ def test_a_guest_member_posts_in_their_group_but_is_never_made_a_manager(world, 
     with pytest.raises(ValidationError):
         services.set_role(group=world.client_room, manager=owner, person=guest, role="manager")
     assert post.group == world.client_room
-    assert not selectors.can_manage_group(guest, world.client_room)
+    assert not access_actions.can_manage_group(guest, world.client_room)
 
 
 # --- guest expiry ---------------------------------------------------------------------------
@@ -180,7 +184,7 @@ def test_a_guest_is_in_until_the_end_of_their_last_day(guest):
     guest.guest_expires_on = timezone.localdate()
     guest.save()
 
-    assert guest.can_use_site and not guest.guest_expired
+    assert Viewer.of(guest).can_use_site and not guest.guest_expired
 
 
 def test_an_expired_guest_sees_nothing(world, guest):
@@ -189,11 +193,11 @@ def test_an_expired_guest_sees_nothing(world, guest):
     expire(guest)
 
     assert guest.guest_expired
-    assert not guest.can_use_site
+    assert not Viewer.of(guest).can_use_site
     assert agree(guest, every(world)) == set()
     assert visible_ids(guest) == set()
     assert post_selectors.home_feed(guest).posts == []
-    assert not selectors.visible_groups(guest).exists()
+    assert not access_groups.visible_groups(guest).exists()
     assert is_member(guest, world.client_room)  # still a member: access ends, rows stay
 
 
@@ -261,7 +265,7 @@ def test_a_deactivated_member_sees_nothing(world, owner):
 
     assert agree(owner, every(world)) == set()
     assert post_selectors.home_feed(owner).posts == []
-    assert not selectors.can_manage_group(owner, world.private_group)
+    assert not access_actions.can_manage_group(owner, world.private_group)
 
 
 @pytest.mark.parametrize("kind", [Group.Kind.PRIVATE, Group.Kind.SECRET])
@@ -280,7 +284,7 @@ def test_a_member_put_out_stops_seeing_the_groups_posts_at_once(owner, member, k
 
     assert agree(member, [post]) == set()
     assert post.pk not in home_ids(member)
-    assert not selectors.can_read_group(member, group)
+    assert not access_groups.can_read_group(member, group)
     assert post_selectors.posts_in_group(member, group=group).posts == []
 
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from access import posts as access_posts
 from groups import moderation, services
 from groups.models import AuditEntry, Group, Report
 from posts import selectors as post_selectors
@@ -37,8 +38,8 @@ def fresh(obj):
 
 def seen_by(viewer, post) -> bool:
     """Whether `viewer` sees `post`, asserting the queryset and the per-object check agree."""
-    in_queryset = post_selectors.visible_posts(viewer).filter(pk=post.pk).exists()
-    per_object = post_selectors.can_view_post(
+    in_queryset = access_posts.visible_posts(viewer).filter(pk=post.pk).exists()
+    per_object = access_posts.can_view_post(
         viewer, Post.objects.select_related("group").get(pk=post.pk)
     )
     assert in_queryset == per_object, (viewer, post)
@@ -221,7 +222,7 @@ def comment(room):
 
 
 def visible_comment_ids(viewer):
-    return set(post_selectors.visible_comments(viewer).values_list("pk", flat=True))
+    return set(access_posts.visible_comments(viewer).values_list("pk", flat=True))
 
 
 def test_removing_a_comment_hides_it_and_lowers_the_count(room, comment, owner):

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from access import posts as access_posts
 from groups import moderation, services
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership, Report
-from posts import selectors as post_selectors
 from posts import services as post_services
 from posts.models import Comment
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory, make_post
@@ -176,7 +176,7 @@ def test_an_invitation_makes_nobody_a_member_until_they_accept(secret_group, own
     assert not is_member(member, secret_group)
     assert member_count(secret_group) == 1
     secret = make_post(owner, "the merger date", group=secret_group)
-    assert not post_selectors.can_view_post(member, secret)
+    assert not access_posts.can_view_post(member, secret)
     with pytest.raises(PermissionDenied):
         post_services.create_post(author=member, body="me too", group=secret_group)
 
@@ -184,7 +184,7 @@ def test_an_invitation_makes_nobody_a_member_until_they_accept(secret_group, own
 
     assert membership.user == member and membership.role == Membership.Role.MEMBER
     assert member_count(secret_group) == 2
-    assert post_selectors.can_view_post(member, secret)
+    assert access_posts.can_view_post(member, secret)
     assert entries(secret_group, Action.INVITED, actor=owner, target_user=member).count() == 1
     assert entries(secret_group, Action.ACCEPTED, actor=member).count() == 1
 
@@ -840,8 +840,8 @@ def test_an_archived_group_takes_no_new_members_or_invitations(archived, owner, 
 
 def test_an_archived_group_stays_readable(archived, member, outsider):
     for viewer in (member, outsider):
-        assert post_selectors.visible_posts(viewer).filter(pk=archived.post.pk).exists()
-        assert post_selectors.can_view_post(viewer, _fresh(archived.post))
+        assert access_posts.visible_posts(viewer).filter(pk=archived.post.pk).exists()
+        assert access_posts.can_view_post(viewer, _fresh(archived.post))
     assert is_member(member, archived.group)
 
 

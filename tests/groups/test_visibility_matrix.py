@@ -35,18 +35,17 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from access.groups import can_read_group, readable_groups, visible_groups
+from access.people import visible_people
+from access.posts import can_view_post, visible_comments, visible_posts
+from access.viewer import Viewer
 from digests.building import build_digests
 from digests.emails import render_digest
 from digests.models import DigestRun, InboxItem, SiteSettings
+from discovery.suggestions import discovery
 from groups import moderation
 from groups import services as group_services
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
-from groups.selectors import (
-    can_read_group,
-    readable_groups,
-    visible_groups,
-    visible_people,
-)
 from hashtags.models import Hashtag
 from hashtags.selectors import active_hashtags, trending_hashtags, who_knows
 from hashtags.services import follow_hashtag
@@ -54,8 +53,7 @@ from people.models import User
 from people.services import follow_person
 from posts import services as post_services
 from posts.models import Comment, Post
-from posts.selectors import can_view_post, thread, visible_comments, visible_posts
-from posts.views import discovery
+from posts.selectors import thread
 from tests.factories import UserFactory, image_upload
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +72,7 @@ VIEWERS = (
     "guest_outside",  # an external guest in no group
     "manager",  # manager of the private group only
     "admin",  # is_staff and is_superuser
+    "staff",  # is_staff only: the Django admin screens its permissions allow, nothing more
     "anonymous",  # not signed in
 )
 GROUPS = ("open", "private", "secret")
@@ -125,6 +124,7 @@ guest_inside       ..      ..     ..     YY     ...
 guest_outside      ..      ..     ..     ..     ...
 manager            YY      YY     YY     ..     ...
 admin              YY      YY     YY     YY     ...
+staff              YY      YY     ..     ..     ...
 anonymous          ..      ..     ..     ..     ...
 """
 
@@ -144,6 +144,7 @@ guest_inside       .    .       Y
 guest_outside      .    .       .
 manager            Y    Y       .
 admin              Y    Y       Y
+staff              Y    Y       .
 anonymous          .    .       .
 """
 
@@ -199,7 +200,15 @@ PATHS = (
     *(f"edit:{p}" for p in POSTS),
     *(f"image:{p}" for p in POSTS),
     *(f"comment_edit:{c}" for c in COMMENTS),
+    "site_moderation",  # the site's report queue: site admins only
+    *(f"moderation:{g}" for g in GROUPS),  # a group's report queue: its managers, site admins
+    *(f"audit:{g}" for g in GROUPS),  # a group's audit log: the same people
 )
+
+# Who may moderate a group (its report queue, its audit log): its managers and site admins.
+MANAGES = {
+    (v, g): v == "admin" or (v == "manager" and g == "private") for v in VIEWERS for g in GROUPS
+}
 
 
 def expected_status(viewer: str, path: str) -> int:
@@ -233,6 +242,12 @@ def expected_status(viewer: str, path: str) -> int:
         return 200 if EXPECTED[(viewer, arg)] else 404
     if kind in ("edit", "comment_edit"):
         return 403 if EXPECTED[(viewer, arg)] else 404  # only the author may edit
+    if kind == "site_moderation":
+        return 200 if viewer == "admin" else 403
+    if kind in ("moderation", "audit"):
+        if not KNOWS[(viewer, arg)]:
+            return 404
+        return 200 if MANAGES[(viewer, arg)] else 403
     return 200
 
 
@@ -344,6 +359,10 @@ class World:
             return self.images[arg]
         if kind == "comment_edit":
             return reverse("posts:edit_comment", args=[self.comments[arg].pk])
+        if kind == "site_moderation":
+            return reverse("groups:site_moderation")
+        if kind in ("moderation", "audit"):
+            return reverse(f"groups:{kind}", args=[self.groups[arg].slug])
         raise AssertionError(path)
 
     def forbidden(self, viewer: str) -> set[str]:
@@ -387,6 +406,8 @@ def _build_world(media_root: str) -> World:
         fields = {"first_name": name.title(), "last_name": "Viewer", "title": ""}
         if name == "admin":
             fields.update(is_staff=True, is_superuser=True)
+        if name == "staff":
+            fields.update(is_staff=True)
         if is_guest(name):
             fields.update(is_guest=True, sponsor=author)
         users[name] = UserFactory(username=f"v.{name}", **fields)
@@ -792,7 +813,9 @@ def test_the_world_matches_the_viewer_descriptions(world):
     assert u["guest_inside"].is_guest and groups_of("guest_inside") == {"secret": "member"}
     assert u["guest_outside"].is_guest and groups_of("guest_outside") == {}
     assert groups_of("manager") == {"private": "manager"}
-    assert u["admin"].is_site_admin and groups_of("admin") == {}
+    assert Viewer.of(u["admin"]).is_admin and groups_of("admin") == {}
+    assert u["staff"].is_staff and not Viewer.of(u["staff"]).is_admin
+    assert groups_of("staff") == {}
     assert world.posts["removed_post"].removed_at is not None
     assert world.comments["removed_comment"].removed_at is not None
     assert world.comments["removed_post_comment"].removed_at is None

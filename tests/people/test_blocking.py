@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from digests.building import build_digests
 from digests.models import InboxItem, Level, SiteSettings, SourceChoice, SourceKind
+from discovery.suggestions import suggested_people
 from groups import services as group_services
 from groups.models import Group
 from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
-from people.selectors import suggested_people
 from people.services import block_person, follow_person
 from posts import services as post_services
 from posts.models import Comment

@@ -7,18 +7,16 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from access.viewer import Viewer
 from digests import preferences
 from digests.models import Level, SourceKind
+from discovery.suggestions import discovery, suggested_groups, suggested_hashtags, suggested_people
 from groups import services as group_services
 from groups.models import Group, Membership
-from groups.selectors import suggested_groups
 from hashtags.models import Hashtag
-from hashtags.selectors import suggested_hashtags
 from hashtags.services import follow_hashtag
 from people.models import User
-from people.selectors import Circle, suggested_people
 from people.services import block_person, follow_person
-from posts.views import discovery
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory, make_post
 from tests.groups.helpers import add_member, make_group
 
@@ -288,12 +286,12 @@ def test_suggestions_cost_a_fixed_number_of_queries(
     assert len(more["suggested_hashtags"]) == 4
 
 
-def test_circle_reads_everything_in_one_query(member, colleague, django_assert_num_queries):
+def test_the_viewers_ties_are_read_in_one_query(member, colleague, django_assert_num_queries):
     follow_person(follower=member, followee=colleague)
     block_person(blocker=UserFactory(), blocked=member)
     with django_assert_num_queries(1):
-        circle = Circle.of(member)
-    assert circle.followed == {colleague.pk} and len(circle.blocked) == 1
+        ties = Viewer.of(member).ties
+    assert ties.following == {colleague.pk} and len(ties.blocked) == 1
 
 
 def test_deactivated_people_are_neither_counted_nor_named_in_reasons(member, colleague, outsider):

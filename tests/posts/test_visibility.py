@@ -9,20 +9,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
+from access.posts import can_view_post, visible_posts
 from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
 from people.services import follow_person
 from posts import services
 from posts.models import Post
-from posts.selectors import (
-    all_stream,
-    can_view_post,
-    home_feed,
-    posts_by,
-    posts_tagged,
-    thread,
-    visible_posts,
-)
+from posts.selectors import all_stream, home_feed, posts_by, posts_tagged, thread
 from tests.factories import PASSWORD, UserFactory, image_upload, make_post
 
 pytestmark = pytest.mark.django_db

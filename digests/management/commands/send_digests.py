@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from digests import planning
+from digests import planning, tasks
 from people.models import User
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 f"{result.skipped} skipped (off, deactivated or no email address)."
             )
             return
-        result = planning.plan(only_user_ids=ids)
+        result = planning.plan(only_user_ids=ids, enqueue=tasks.send_digest_chunk.delay)
         if result.locked_out:
             self.stdout.write("Another planner is running; nothing to do.")
             return

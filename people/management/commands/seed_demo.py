@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from access.actions import membership_of
 from groups import services as group_services
 from groups.models import Group, Invitation
 from hashtags.models import TaggedPost
@@ -353,9 +354,9 @@ class Seeder:
                         group_services.accept_invitation(invitation=invitation, user=person)
             self.groups.append(group)
         standing, onboarding, *_rest = self.groups
-        if not group_services.selectors.membership_of(self.ana, standing):
+        if not membership_of(self.ana, standing):
             group_services.join_group(user=self.ana, group=standing)
-        if not group_services.selectors.membership_of(self.ana, onboarding):
+        if not membership_of(self.ana, onboarding):
             group_services.invite(
                 group=onboarding, inviter=onboarding.created_by, people=[self.ana]
             )

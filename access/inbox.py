@@ -1,0 +1,44 @@
+"""Which of the rows addressed to a person they may still see (RELIABILITY.md 2): a row is
+shown only while its subject is visible to its recipient now. A deleted post takes its rows
+with it (foreign keys); a removed post or comment, a group the person left, or a profile
+they may no longer open hides them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from access.groups import known_group_q, readable_group_q
+from access.people import visible_person_q
+from access.posts import visible_post_q
+from access.terms import not_removed
+from access.viewer import as_viewer
+from digests.models import InboxItem
+
+Kind = InboxItem.Kind
+
+
+def visible_inbox_q(who: Any) -> Q:
+    """A condition on inbox rows: addressed to the viewer and about something they may see.
+    A row addressed to someone shows the whole conversation: blocks do not hide it (a block
+    stops new rows from being made instead)."""
+    viewer = as_viewer(who)
+    if not viewer.can_use_site:
+        return Q(pk__in=[])
+    # About someone else's content: the post visible now, the comment (if any) not removed.
+    about_content = (
+        Q(post__isnull=False)
+        & visible_post_q(viewer, "post__", hide_blocked=False)
+        & (Q(comment__isnull=True) | not_removed().q(viewer, "comment__"))
+    )
+    # A moderator's notice is about the reader's own removed content: shown while they can
+    # still read where it was.
+    about_my_removed_content = Q(kind=Kind.MODERATION, post__author_id=viewer.pk) & (
+        Q(post__group__isnull=True) | readable_group_q(viewer, "post__group__")
+    )
+    about_a_group = Q(post__isnull=True, group__isnull=False) & known_group_q(viewer, "group__")
+    about_a_person = Q(kind=Kind.FOLLOWER) & visible_person_q(viewer, "actor_user__")
+    return Q(recipient_id=viewer.pk, deleted=False) & (
+        about_content | about_my_removed_content | about_a_group | about_a_person
+    )

@@ -1,0 +1,73 @@
+"""Whose profile (name, title, avatar, posts list) the viewer may open.
+
+Employees and admins meet every active account. A guest meets themselves and the members of
+their own groups. Deactivated accounts are nobody's to open. Blocking: lists that suggest
+or rank people (suggestions, "who knows") leave out anyone blocked either way; a profile
+itself stays reachable (`hide_blocked=False`), so a block can be undone from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from access import terms
+from access.rules import EVERYTHING, NOTHING, Rule, either, every
+from access.viewer import Standing, as_viewer
+from people.models import Block, User
+
+blocked_either_way_q = terms.blocked_either_way_q
+
+
+def person_rule(standing: Standing, *, hide_blocked: bool = False) -> Rule:
+    if standing in (Standing.EMPLOYEE, Standing.ADMIN):
+        reach = EVERYTHING
+    elif standing is Standing.GUEST:
+        reach = either(terms.oneself(), terms.shares_a_group())
+    else:
+        return NOTHING
+    rule = every(terms.active_person(), reach)
+    return every(rule, terms.not_blocked("")) if hide_blocked else rule
+
+
+def visible_person_q(who: Any, prefix: str = "", *, hide_blocked: bool = False) -> Q:
+    """Profiles the viewer may open, as a condition on a user row (or, with `prefix`, on the
+    user a relation points at)."""
+    viewer = as_viewer(who)
+    return person_rule(viewer.standing, hide_blocked=hide_blocked).q(viewer, prefix)
+
+
+def visible_people(who: Any, *, hide_blocked: bool = False) -> QuerySet[User]:
+    viewer = as_viewer(who)
+    if not viewer.can_use_site:
+        return User.objects.none()
+    return User.objects.filter(visible_person_q(viewer, hide_blocked=hide_blocked)).select_related(
+        "department", "location"
+    )
+
+
+def can_view_person(who: Any, person: User, *, hide_blocked: bool = False) -> bool:
+    viewer = as_viewer(who)
+    return person_rule(viewer.standing, hide_blocked=hide_blocked).holds(viewer, person)
+
+
+def employees_q(prefix: str = "") -> Q:
+    """Active employees (not guests): whom a people directory or a department invitation
+    lists."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_guest": False})
+
+
+def has_blocked(who: Any, person: User) -> bool:
+    """The viewer blocked `person` (their profile offers Unblock)."""
+    viewer = as_viewer(who)
+    return (
+        viewer.pk is not None
+        and Block.objects.filter(blocker_id=viewer.pk, blocked=person).exists()
+    )
+
+
+def sees_the_company(who: Any) -> bool:
+    """Employees (and admins) browse the company: the people directory, who follows whom,
+    the All stream. A guest sees their own groups only."""
+    return as_viewer(who).is_employee
