@@ -36,6 +36,11 @@ def is_banned(who: Any, group: Group) -> bool:
     return viewer.pk is not None and Ban.objects.filter(user_id=viewer.pk, group=group).exists()
 
 
+def banned_group_ids(who: Any) -> Any:
+    """The groups the viewer was banned from, as a subquery (never suggested to them)."""
+    return Ban.objects.filter(user_id=as_viewer(who).row_id).values("group_id")
+
+
 def can_administer_site(who: Any) -> bool:
     return as_viewer(who).is_admin
 

@@ -71,3 +71,9 @@ def sees_the_company(who: Any) -> bool:
     """Employees (and admins) browse the company: the people directory, who follows whom,
     the All stream. A guest sees their own groups only."""
     return as_viewer(who).is_employee
+
+
+def may_be_suggested(who: Any, person: User) -> bool:
+    """Suggestions never offer an employee a guest: employees meet guests in the groups they
+    share, not in "people you might follow"."""
+    return not person.is_guest or as_viewer(who).is_guest

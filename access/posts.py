@@ -125,6 +125,17 @@ def post_sql_by_standing(column: str, alias: str, facts: SqlFacts) -> str:
     return "(" + " OR ".join(cases) + ")"
 
 
+def live_q(prefix: str = "") -> Q:
+    """Not removed by a moderator (a post or comment, or with `prefix` the one a relation
+    points at): for writes and events that must not act on removed content."""
+    return Q(**{f"{prefix}removed_at__isnull": True})  # access.terms.not_removed, as a Q
+
+
+def removed_q(prefix: str = "") -> Q:
+    """Removed by a moderator: the moderation queue's own list, for those who moderate."""
+    return ~live_q(prefix)
+
+
 # --- comments -------------------------------------------------------------------------------
 
 

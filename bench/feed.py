@@ -634,11 +634,13 @@ def candidates(follower: Follower, cursor) -> tuple[list[tuple], str]:
     """The candidate query exactly as home_feed runs it, and its SQL."""
     from django.test.utils import CaptureQueriesContext
 
+    from access.viewer import Viewer
     from posts import selectors
 
-    sources = selectors.FeedSources.of(follower.user)
+    viewer = Viewer.of(follower.user)
+    sources = selectors.FeedSources.of(viewer)
     with CaptureQueriesContext(connection) as ctx:
-        rows = selectors._home_candidates(follower.user, sources, cursor, PAGE)
+        rows = selectors.home_candidates(viewer, sources, cursor, PAGE)
     return rows, ctx.captured_queries[-1]["sql"]
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from digests.models import DigestRun, SiteSettings
+from digests.models import DigestRun, InboxEvent, SiteSettings
 from digests.preferences import people_on_the_default
 
 
@@ -59,6 +59,25 @@ class DigestRunAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "period"]
     list_select_related = ["user"]
     date_hierarchy = "planned_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboxEvent)
+class InboxEventAdmin(admin.ModelAdmin):
+    """Inbox events on their way to people: a row still pending long after it was made, or
+    with an error, is what to look at when someone says "I was never told". Read-only."""
+
+    list_display = ["handler", "created_at", "delivered_at", "attempts", "last_error"]
+    list_filter = ["handler", ("delivered_at", admin.EmptyFieldListFilter)]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

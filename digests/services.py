@@ -34,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 from notifications.signals import notify
 
-from access.posts import can_view_post
+from access.posts import can_view_post, live_q, removed_q
 from access.viewer import Ties, Viewer
 from digests.models import InboxEvent, InboxItem
 from groups.models import Invitation, JoinRequest, Membership, Report
@@ -117,7 +117,7 @@ def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None
     in the thread. Each person gets one row: a mention wins over a reply."""
     comment = (
         Comment.objects.select_related("author", "post__author", "post__group")
-        .filter(pk=comment_id, removed_at__isnull=True)
+        .filter(live_q(), pk=comment_id)
         .first()
     )
     if comment is None:
@@ -137,7 +137,7 @@ def comment_published(*, comment_id: int, mentioned_user_ids: list[int]) -> None
     )
     # Those who had commented before this comment (not those who come later).
     participants = set(
-        Comment.objects.filter(post=post, removed_at__isnull=True)
+        Comment.objects.filter(live_q(), post=post)
         .filter(created_at__lte=comment.created_at)
         .exclude(pk=comment.pk)
         .values_list("author_id", flat=True)
@@ -206,7 +206,7 @@ def answer_accepted(*, post_id: int, comment_id: int, accepted_by_id: int) -> No
     goes away."""
     comment = (
         Comment.objects.select_related("author", "post__group")
-        .filter(pk=comment_id, post_id=post_id, removed_at__isnull=True)
+        .filter(live_q(), pk=comment_id, post_id=post_id)
         .first()
     )
     actor = User.objects.filter(pk=accepted_by_id).first()
@@ -279,11 +279,11 @@ def content_removed(*, post_id: int, comment_id: int | None) -> None:
     if comment_id is not None:
         subject = (
             Comment.objects.select_related("removed_by", "author")
-            .filter(pk=comment_id, removed_at__isnull=False)
+            .filter(removed_q(), pk=comment_id)
             .first()
         )
     else:
-        subject = post if post.removed_at is not None else None
+        subject = post if post.is_removed else None
         if subject is not None:
             post = Post.objects.select_related("group", "author", "removed_by").get(pk=post_id)
             subject = post

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,9 +14,10 @@ from access.actions import receives_digests
 from digests import preferences
 from digests.forms import DigestForm, LevelForm
 from digests.models import DigestChoice, Level, SiteSettings
+from esn.typing import HtmxHttpRequest
 
 
-def _context(request, form: DigestForm, site: SiteSettings) -> dict:
+def _context(request: HtmxHttpRequest, form: DigestForm, site: SiteSettings) -> dict:
     sources = preferences.my_sources(request.user, site)
     return {
         "form": form,
@@ -27,7 +29,7 @@ def _context(request, form: DigestForm, site: SiteSettings) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def my_settings(request):
+def my_settings(request: HtmxHttpRequest) -> HttpResponseBase:
     site = SiteSettings.current()
     choice = DigestChoice.objects.filter(user=request.user).first()
     initial = {"frequency": choice.frequency, "time_zone": choice.time_zone} if choice else {}
@@ -48,11 +50,11 @@ def my_settings(request):
 
 
 @require_POST
-def set_level(request):
+def set_level(request: HtmxHttpRequest) -> HttpResponseBase:
     """Set one source's level; answers htmx with the row, a plain post with a redirect."""
     form = LevelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("digests:settings")
     kind, object_id = form.cleaned_data["kind"], form.cleaned_data["object_id"]
     if preferences.source_row(request.user, kind, object_id) is None:
@@ -61,6 +63,8 @@ def set_level(request):
         user=request.user, kind=kind, object_id=object_id, level=form.cleaned_data["level"]
     )
     row = preferences.source_row(request.user, kind, object_id)
+    if row is None:  # left the group or unfollowed in the meantime
+        return redirect("digests:settings")
     if request.htmx:
         return render(
             request,

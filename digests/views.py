@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,12 +15,13 @@ from digests import emails, preferences, selectors, services
 from digests.models import Frequency, InboxItem
 from esn.navigation import next_url
 from esn.paging import more_url, page_cursor
+from esn.typing import HtmxHttpRequest
 
 Kind = InboxItem.Kind
 
 
 @require_GET
-def inbox(request):
+def inbox(request: HtmxHttpRequest) -> HttpResponseBase:
     page = selectors.inbox_page(request.user, cursor=page_cursor(request))
     context = {
         "page": page,
@@ -46,7 +48,7 @@ def item_url(item: InboxItem) -> str:
 
 
 @require_GET
-def open_item(request, pk: int):
+def open_item(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     """Mark the row read and go to what it is about. A row the reader may no longer see is a
     404, like a row that never existed."""
     item = selectors.visible_item(request.user, pk)
@@ -57,7 +59,7 @@ def open_item(request, pk: int):
 
 
 @require_POST
-def mark_read(request, pk: int):
+def mark_read(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     """Mark one row read without opening it."""
     item = selectors.visible_item(request.user, pk)
     if item is None:
@@ -70,7 +72,7 @@ def mark_read(request, pk: int):
 
 
 @require_POST
-def read_all(request):
+def read_all(request: HtmxHttpRequest) -> HttpResponseBase:
     marked = services.mark_all_read(user=request.user)
     if request.htmx:
         page = selectors.inbox_page(request.user)
@@ -89,7 +91,7 @@ def read_all(request):
 
 
 @require_GET
-def digest_in_browser(request, pk: int):
+def digest_in_browser(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     """A digest as it was mailed, shown to its own recipient only, with the visibility policy
     applied again now (what they may no longer see is left out)."""
     digest = emails.digest_for_browser(request.user, pk)
@@ -100,7 +102,7 @@ def digest_in_browser(request, pk: int):
 
 @csrf_exempt  # mail clients POST here without a session (RFC 8058 one-click unsubscribe)
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
+def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponseBase:
     """The unsubscribe link of a digest email. GET shows one button (link scanners in mail
     systems follow links, and must not unsubscribe anyone); POST, from that button or from
     the mail client's one-click List-Unsubscribe-Post, turns digests off. No sign-in needed:

@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.actions import banned_group_ids
 from access.groups import visible_groups
 from access.hashtags import carried_by_visible_post
-from access.people import blocked_either_way_q, employees_q, visible_people
+from access.people import blocked_either_way_q, employees_q, may_be_suggested, visible_people
 from access.posts import visible_posts
 from access.viewer import Ties, Viewer, as_viewer
-from groups.models import Ban, Group, Membership
+from groups.models import Group, Membership
 from hashtags.models import Hashtag, HashtagFollow
 from hashtags.selectors import trending_hashtags
 from people.models import Follow, User
@@ -136,7 +137,7 @@ def suggested_people(user: User | Viewer, *, limit: int = 5) -> list[Suggestion]
     result = []
     for pk, reason in reasons.items():
         person = people.get(pk)
-        if person is None or (person.is_guest and not viewer.is_guest):
+        if person is None or not may_be_suggested(viewer, person):
             continue
         if pk in friend_rows and pk not in bridge_ids:
             row = friend_rows[pk]
@@ -249,7 +250,7 @@ def suggested_groups(user: User | Viewer, *, limit: int = 3) -> list:
         .exclude(user_id=viewer.row_id)
         .exclude(user_id__in=ties.blocked)
         .exclude(group_id__in=ties.member_groups)
-        .exclude(group_id__in=Ban.objects.filter(user_id=viewer.row_id).values("group_id"))
+        .exclude(group_id__in=banned_group_ids(viewer))
         .values("group_id")
         .annotate(
             n=Count("user_id", distinct=True),

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from esn.textsearch import query_words
+from esn.typing import HtmxHttpRequest
 from groups.selectors import search_groups
 from hashtags.selectors import search_hashtags
 from people.selectors import search_people
@@ -38,7 +43,7 @@ def _broker_ok() -> bool:
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HtmxHttpRequest) -> HttpResponseBase:
     """For load balancers and compose health checks: 200 when the database and the broker
     answer, 503 otherwise. Says nothing but up/down."""
     status = {
@@ -56,14 +61,14 @@ SEARCH_TABS = ("posts", "people", "groups", "hashtags")
 SEARCH_LIST_LIMIT = 30
 
 
-def _page_number(request) -> int:
+def _page_number(request: HtmxHttpRequest) -> int:
     try:
         return max(1, min(int(request.GET.get("page", 1)), post_search.MAX_PAGES))
     except (TypeError, ValueError):
         return 1
 
 
-def search(request):
+def search(request: HtmxHttpRequest) -> HttpResponseBase:
     """One search box for posts (with their comments), people, groups and hashtags. Every
     tab and count comes from selectors that apply the visibility policy. Any input gives a
     page: the words are all that reaches the database (esn.textsearch.query_words)."""
@@ -92,7 +97,7 @@ def search(request):
             questions_only=bool(data.get("questions")),
         )
         matches = post_search.match_posts(request.user, words, filters) if filters_ok else None
-        lists = {
+        lists: dict[str, QuerySet[Any]] = {
             "people": search_people(request.user, words),
             "groups": search_groups(request.user, words),
             "hashtags": search_hashtags(request.user, words),
@@ -134,12 +139,12 @@ def search(request):
     return render(request, "search.html", context)
 
 
-def bad_request(request, exception):
+def bad_request(request: HtmxHttpRequest, exception) -> HttpResponseBase:
     """Our own `BadRequest` messages are written for users; other 400s (a suspicious host,
     a malformed upload) keep their details to the logs."""
     message = str(exception) if type(exception) is BadRequest else ""
     return render(request, "400.html", {"message": message}, status=400)
 
 
-def csrf_failure(request, reason=""):
+def csrf_failure(request: HtmxHttpRequest, reason="") -> HttpResponseBase:
     return render(request, "403_csrf.html", status=403)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.actions import can_moderate_post, can_use_report_queue
+from access.posts import removed_q
 from digests import services as inbox
 from groups.models import AuditEntry, Group, Report
 from groups.services import audit
@@ -190,6 +191,18 @@ def report(*, reporter: User, reason: str, post: Post | None = None, comment=Non
             return made
     except IntegrityError:
         return Report.objects.get(reporter=reporter, status=Report.Status.OPEN, **fields)
+
+
+def removed_content(user: User, group: Group | None) -> tuple[QuerySet[Post], QuerySet[Comment]]:
+    """What moderators removed in `group` (or company-wide), newest first, for those who may
+    use its queue (a moderator restores from here)."""
+    if not can_use_report_queue(user, group):
+        raise PermissionDenied
+    posts = Post.objects.filter(removed_q(), group=group).select_related("author", "removed_by")
+    comments = Comment.objects.filter(removed_q(), post__group=group).select_related(
+        "author", "removed_by", "post"
+    )
+    return posts.order_by("-removed_at"), comments.order_by("-removed_at")
 
 
 def report_queue(user: User, group: Group | None) -> QuerySet[Report]:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from access.actions import can_administer_site, can_moderate_post
 from access.posts import visible_comments
 from esn.navigation import next_url
+from esn.typing import HtmxHttpRequest
 from groups import moderation
 from groups.models import AuditEntry, Report
 from groups.pages import group_for_viewer, run_with_messages
@@ -46,7 +48,9 @@ class ResolveForm(forms.Form):
 # --- reporting: anyone who can see the content ---------------------------------------------
 
 
-def _report(request, *, post: Post, comment: Comment | None, target_url: str):
+def _report(
+    request: HtmxHttpRequest, *, post: Post, comment: Comment | None, target_url: str
+) -> HttpResponseBase:
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,14 +73,14 @@ def _report(request, *, post: Post, comment: Comment | None, target_url: str):
     )
 
 
-def report_post(request, pk: int):
+def report_post(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = get_visible_post(request.user, pk)
     if post is None:
         raise Http404(_("No such post."))
     return _report(request, post=post, comment=None, target_url=post.get_absolute_url())
 
 
-def report_comment(request, pk: int):
+def report_comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     comment = (
         visible_comments(request.user, hide_blocked=False)
         .select_related("post", "author")
@@ -93,7 +97,7 @@ def report_comment(request, pk: int):
 # --- moderator actions --------------------------------------------------------------------
 
 
-def _moderated_post(request, pk: int) -> Post:
+def _moderated_post(request: HtmxHttpRequest, pk: int) -> Post:
     """The post, removed or not, if the user moderates it; 404 if they may not even see it."""
     post = get_object_or_404(Post.objects.select_related("group"), pk=pk)
     if can_moderate_post(request.user, post):
@@ -104,7 +108,7 @@ def _moderated_post(request, pk: int) -> Post:
 
 
 @require_POST
-def post_action(request, pk: int, action: str):
+def post_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponseBase:
     post = _moderated_post(request, pk)
     me, reason = request.user, request.POST.get("reason", "")
     actions = {
@@ -128,14 +132,14 @@ def post_action(request, pk: int, action: str):
         raise Http404
     run, success = actions[action]
     run_with_messages(request, run, success=success)
-    fallback = post.group.get_absolute_url() if post.group_id else reverse("home")
+    fallback = post.group.get_absolute_url() if post.group is not None else reverse("home")
     if action == "remove":
         return redirect(fallback)
     return redirect(next_url(request, fallback))
 
 
 @require_POST
-def comment_action(request, pk: int, action: str):
+def comment_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponseBase:
     comment = get_object_or_404(Comment.objects.select_related("post", "post__group"), pk=pk)
     post = _moderated_post(request, comment.post_id)
     me = request.user
@@ -161,49 +165,44 @@ def comment_action(request, pk: int, action: str):
 # --- queues and the audit log ---------------------------------------------------------------
 
 
-def _queue(request, *, group, template_context: dict):
+def _queue(request: HtmxHttpRequest, *, group, template_context: dict) -> HttpResponseBase:
     reports = moderation.report_queue(request.user, group)
-    removed_posts = Post.objects.filter(group=group, removed_at__isnull=False).select_related(
-        "author", "removed_by"
-    )
-    removed_comments = Comment.objects.filter(
-        post__group=group, removed_at__isnull=False
-    ).select_related("author", "removed_by", "post")
+    removed_posts, removed_comments = moderation.removed_content(request.user, group)
     return render(
         request,
         "groups/moderation/queue.html",
         {
             **template_context,
             "reports": reports[:100],
-            "removed_posts": removed_posts.order_by("-removed_at")[:50],
-            "removed_comments": removed_comments.order_by("-removed_at")[:50],
+            "removed_posts": removed_posts[:50],
+            "removed_comments": removed_comments[:50],
             "resolve_form": ResolveForm(),
         },
     )
 
 
-def group_queue(request, slug: str):
+def group_queue(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     return _queue(
         request, group=place.group, template_context={"group": place.group, "place": place}
     )
 
 
-def site_queue(request):
+def site_queue(request: HtmxHttpRequest) -> HttpResponseBase:
     if not can_administer_site(request.user):
         raise PermissionDenied(_("The site queue is for administrators."))
     return _queue(request, group=None, template_context={"group": None})
 
 
 @require_POST
-def resolve(request, pk: int):
+def resolve(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     report = get_object_or_404(Report.objects.select_related("group"), pk=pk)
     queue_url = (
         reverse("groups:moderation", args=[report.group.slug])
-        if report.group_id
+        if report.group is not None
         else reverse("groups:site_moderation")
     )
-    if report.group_id:
+    if report.group is not None:
         group_for_viewer(request, report.group.slug, need_manage=True)
     elif not can_administer_site(request.user):
         raise PermissionDenied(_("The site queue is for administrators."))
@@ -224,7 +223,7 @@ def resolve(request, pk: int):
     return redirect(queue_url)
 
 
-def audit_log(request, slug: str):
+def audit_log(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     entries = AuditEntry.objects.filter(group=place.group).select_related(
         "actor", "target_user", "post", "comment"

@@ -3,10 +3,13 @@ and groups.selectors / posts.selectors (who may see what)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +19,7 @@ from access.actions import can_create_groups, create_group_refusal, membership_o
 from access.groups import visible_groups
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.typing import HtmxHttpRequest
 from groups import selectors, services
 from groups.forms import GroupForm, InviteForm, JoinRequestForm, ReasonForm
 from groups.models import Group, Invitation, JoinRequest, Membership
@@ -25,14 +29,14 @@ from posts import selectors as post_selectors
 from posts.forms import PostForm
 
 
-def _back(request, group: Group):
+def _back(request: HtmxHttpRequest, group: Group) -> HttpResponseBase:
     return redirect(next_url(request, group.get_absolute_url()))
 
 
 # --- directory and group pages ------------------------------------------------------------
 
 
-def directory(request):
+def directory(request: HtmxHttpRequest) -> HttpResponseBase:
     query = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")
     groups = selectors.directory(request.user, query=query, kind=kind)
@@ -55,9 +59,13 @@ def directory(request):
     )
 
 
-def detail(request, slug: str):
+def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
-    context = {"place": place, "group": place.group, "request_form": JoinRequestForm()}
+    context: dict[str, Any] = {
+        "place": place,
+        "group": place.group,
+        "request_form": JoinRequestForm(),
+    }
     if not place.can_read:
         # A private group's card: name, description, member count, and how to get in.
         return render(request, "groups/detail.html", context)
@@ -73,7 +81,7 @@ def detail(request, slug: str):
     return render_feed(request, page=page, template="groups/detail.html", context=context)
 
 
-def create(request):
+def create(request: HtmxHttpRequest) -> HttpResponseBase:
     if refusal := create_group_refusal(request.user):
         raise PermissionDenied(refusal)
     form = GroupForm(request.POST or None, request.FILES or None)
@@ -88,7 +96,7 @@ def create(request):
     return render(request, "groups/form.html", {"form": form}, status=422 if form.errors else 200)
 
 
-def edit(request, slug: str):
+def edit(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     form = GroupForm(request.POST or None, request.FILES or None, instance=place.group)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +120,7 @@ def edit(request, slug: str):
 
 
 @require_POST
-def archive(request, slug: str):
+def archive(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     archived = request.POST.get("archived") == "1"
     run_with_messages(
@@ -125,7 +133,7 @@ def archive(request, slug: str):
     return _back(request, place.group)
 
 
-def cover(request, slug: str):
+def cover(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     """Covers go through the same check as the group's name: a secret group's picture is
     as secret as the group."""
     group = visible_groups(request.user).filter(slug=slug).first()
@@ -140,7 +148,7 @@ def cover(request, slug: str):
 
 
 @require_POST
-def join(request, slug: str):
+def join(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
     group = place.group
     if group.kind == Group.Kind.OPEN:
@@ -172,7 +180,7 @@ def join(request, slug: str):
 
 
 @require_POST
-def withdraw(request, slug: str):
+def withdraw(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
     services.withdraw_request(user=request.user, group=place.group)
     messages.success(request, _("Your request is withdrawn."))
@@ -180,7 +188,7 @@ def withdraw(request, slug: str):
 
 
 @require_POST
-def leave(request, slug: str):
+def leave(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
     done = run_with_messages(
         request,
@@ -193,7 +201,7 @@ def leave(request, slug: str):
 
 
 @require_POST
-def mute(request, slug: str):
+def mute(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
     muted = request.POST.get("muted") == "1"
     services.set_muted(user=request.user, group=place.group, muted=muted)
@@ -206,7 +214,7 @@ def mute(request, slug: str):
     return _back(request, place.group)
 
 
-def invitations(request):
+def invitations(request: HtmxHttpRequest) -> HttpResponseBase:
     return render(
         request,
         "groups/invitations.html",
@@ -214,14 +222,14 @@ def invitations(request):
     )
 
 
-def _my_invitation(request, pk: int) -> Invitation:
+def _my_invitation(request: HtmxHttpRequest, pk: int) -> Invitation:
     return get_object_or_404(
         Invitation.objects.select_related("group"), pk=pk, invitee=request.user
     )
 
 
 @require_POST
-def accept(request, pk: int):
+def accept(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     invitation = _my_invitation(request, pk)
     done = run_with_messages(
         request,
@@ -232,7 +240,7 @@ def accept(request, pk: int):
 
 
 @require_POST
-def decline(request, pk: int):
+def decline(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     invitation = _my_invitation(request, pk)
     run_with_messages(
         request,
@@ -245,7 +253,7 @@ def decline(request, pk: int):
 # --- managers -------------------------------------------------------------------------------
 
 
-def members(request, slug: str):
+def members(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_read=True)
     group = place.group
     page = Paginator(selectors.members(group), 50).get_page(request.GET.get("page"))
@@ -263,12 +271,12 @@ def members(request, slug: str):
 
 
 @require_POST
-def invite(request, slug: str):
+def invite(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     form = InviteForm(request.POST)
     if not form.is_valid():
         for error in form.errors.values():
-            messages.error(request, " ".join(error))
+            messages.error(request, " ".join(str(e) for e in error))
         return redirect("groups:members", slug=slug)
     group, me = place.group, request.user
     sent, skipped = 0, []
@@ -309,7 +317,7 @@ def _request_of(place: GroupForViewer, pk: int) -> JoinRequest:
 
 
 @require_POST
-def approve(request, slug: str, pk: int):
+def approve(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     join_request = _request_of(place, pk)
     run_with_messages(
@@ -321,7 +329,7 @@ def approve(request, slug: str, pk: int):
 
 
 @require_POST
-def decline_request(request, slug: str, pk: int):
+def decline_request(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     join_request = _request_of(place, pk)
     run_with_messages(
@@ -335,7 +343,7 @@ def decline_request(request, slug: str, pk: int):
 
 
 @require_POST
-def revoke(request, slug: str, pk: int):
+def revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     invitation = get_object_or_404(Invitation, pk=pk, group=place.group)
     run_with_messages(
@@ -347,7 +355,9 @@ def revoke(request, slug: str, pk: int):
 
 
 @require_POST
-def member_action(request, slug: str, username: str, action: str):
+def member_action(
+    request: HtmxHttpRequest, slug: str, username: str, action: str
+) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     person = get_object_or_404(User, username=username)
     group, me = place.group, request.user

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,24 +11,26 @@ from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.typing import HtmxHttpRequest
 from hashtags import selectors, services
+from hashtags.models import Hashtag
 from posts.selectors import posts_tagged
 
 
-def _hashtag_or_404(request, slug: str):
+def _hashtag_or_404(request: HtmxHttpRequest, slug: str) -> Hashtag:
     hashtag = selectors.get_visible_hashtag(request.user, slug)
     if hashtag is None:
         raise Http404(_("No posts carry this hashtag yet."))
     return hashtag
 
 
-def directory(request):
+def directory(request: HtmxHttpRequest) -> HttpResponseBase:
     return render(
         request, "hashtags/directory.html", {"directory": selectors.hashtag_directory(request.user)}
     )
 
 
-def detail(request, slug: str):
+def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     hashtag = _hashtag_or_404(request, slug)
     cursor = page_cursor(request)
     page = posts_tagged(request.user, hashtag=hashtag, cursor=cursor)
@@ -42,7 +45,7 @@ def detail(request, slug: str):
 
 
 @require_POST
-def follow(request, slug: str):
+def follow(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     hashtag = _hashtag_or_404(request, slug)
     if request.POST.get("action") == "unfollow":
         services.unfollow_hashtag(user=request.user, hashtag=hashtag)
@@ -62,7 +65,7 @@ def follow(request, slug: str):
 
 
 @require_POST
-def mute(request, slug: str):
+def mute(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     """Mute or unmute a hashtag: the same setting as on the notification settings page, so
     posts carrying it stay out of the home feed and the digest."""
     hashtag = _hashtag_or_404(request, slug)

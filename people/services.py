@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.viewer import Viewer
 from digests import services as inbox
 from people.models import Block, Follow, SignInFailure, User
 
@@ -17,9 +18,7 @@ def follow_person(*, follower: User, followee: User) -> bool:
     created the follow (a repeated click changes nothing and tells nobody twice)."""
     if follower.pk == followee.pk:
         raise ValidationError(_("You cannot follow yourself."))
-    if Block.objects.filter(
-        Q(blocker=follower, blocked=followee) | Q(blocker=followee, blocked=follower)
-    ).exists():
+    if followee.pk in Viewer.of(follower).ties.blocked:
         raise ValidationError(_("You cannot follow someone you blocked or who blocked you."))
     try:
         with transaction.atomic():

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,12 +14,14 @@ from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.typing import HtmxHttpRequest
 from people import selectors, services
 from people.forms import ProfileForm
+from people.models import User
 from posts.selectors import posts_by
 
 
-def _person_or_404(request, username: str):
+def _person_or_404(request: HtmxHttpRequest, username: str) -> User:
     """Only profiles the viewer may see: a guest meets the members of their groups."""
     person = visible_people(request.user).filter(username=username).first()
     if person is None:
@@ -26,12 +29,12 @@ def _person_or_404(request, username: str):
     return person
 
 
-def _employees_only(request) -> None:
+def _employees_only(request: HtmxHttpRequest) -> None:
     if not sees_the_company(request.user):
         raise Http404(_("Guests see the people in their own groups only."))
 
 
-def directory(request):
+def directory(request: HtmxHttpRequest) -> HttpResponseBase:
     _employees_only(request)
     query = request.GET.get("q", "")[:100]
     page = Paginator(selectors.people_directory(request.user, query=query), 30).get_page(
@@ -40,7 +43,7 @@ def directory(request):
     return render(request, "people/directory.html", {"page_obj": page, "q": query})
 
 
-def profile(request, username: str):
+def profile(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     person = _person_or_404(request, username)
     page = posts_by(request.user, author=person, cursor=page_cursor(request))
     context = {
@@ -60,7 +63,7 @@ def profile(request, username: str):
     return render_feed(request, page=page, template="people/profile.html", context=context)
 
 
-def follow_list(request, username: str, direction: str):
+def follow_list(request: HtmxHttpRequest, username: str, direction: str) -> HttpResponseBase:
     _employees_only(request)
     person = _person_or_404(request, username)
     people = (
@@ -77,7 +80,7 @@ def follow_list(request, username: str, direction: str):
 
 
 @require_POST
-def follow(request, username: str):
+def follow(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     person = _person_or_404(request, username)
     if request.POST.get("action") == "unfollow":
         services.unfollow_person(follower=request.user, followee=person)
@@ -100,7 +103,7 @@ def follow(request, username: str):
 
 
 @require_POST
-def block(request, username: str):
+def block(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     """Block or unblock someone (a plain form: it is rare, and it should feel deliberate)."""
     person = _person_or_404(request, username)
     if request.POST.get("action") == "unblock":
@@ -126,7 +129,7 @@ def block(request, username: str):
 
 
 @require_POST
-def mute(request, username: str):
+def mute(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     """Mute or unmute someone: the same setting as on the notification settings page. Their
     posts stay out of the home feed and the digest, their events out of the inbox, and they
     are not suggested; nobody is told."""
@@ -155,7 +158,7 @@ def mute(request, username: str):
     return redirect(next_url(request, person.get_absolute_url()))
 
 
-def edit_profile(request):
+def edit_profile(request: HtmxHttpRequest) -> HttpResponseBase:
     form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -166,7 +169,7 @@ def edit_profile(request):
     )
 
 
-def avatar(request, username: str):
+def avatar(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     person = _person_or_404(request, username)
     if not person.avatar:
         raise Http404(_("No avatar."))

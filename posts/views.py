@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,18 +19,19 @@ from access.posts import can_view_post, visible_comments
 from access.viewer import as_viewer
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.typing import HtmxHttpRequest
 from groups.selectors import invitations_for
 from hashtags.selectors import get_visible_hashtag
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, PostForm
-from posts.models import Comment, PostImage
+from posts.models import Comment, Post, PostImage
 
 
-def home(request):
+def home(request: HtmxHttpRequest) -> HttpResponseBase:
     page = selectors.home_feed(request.user, cursor=page_cursor(request))
     mine = list(my_groups(request.user))
     postable = [g for g in mine if g.archived_at is None]
-    context = {
+    context: dict[str, Any] = {
         "form": PostForm(user=request.user, groups=postable),
         "stream": "home",
         "my_groups": mine[:8],
@@ -37,7 +40,7 @@ def home(request):
     return render_feed(request, page=page, template="posts/home.html", context=context)
 
 
-def all_posts(request):
+def all_posts(request: HtmxHttpRequest) -> HttpResponseBase:
     if not as_viewer(request.user).is_employee:
         raise Http404(_("Guests see the posts of their own groups only."))
     page = selectors.all_stream(request.user, cursor=page_cursor(request))
@@ -50,7 +53,7 @@ def all_posts(request):
 
 
 @require_POST
-def create(request):
+def create(request: HtmxHttpRequest) -> HttpResponseBase:
     form = PostForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         try:
@@ -65,7 +68,7 @@ def create(request):
             form.add_error(None, exc.args[0] if isinstance(exc, PermissionDenied) else exc)
         else:
             if request.htmx:
-                fresh = selectors.get_visible_post(request.user, post.pk)
+                fresh = selectors.get_visible_post(request.user, post.pk) or post
                 return render(
                     request,
                     "posts/_composer_done.html",
@@ -83,14 +86,14 @@ def create(request):
     return render(request, "posts/compose.html", {"form": form}, status=422)
 
 
-def _visible_or_404(request, pk: int):
+def _visible_or_404(request: HtmxHttpRequest, pk: int) -> Post:
     post = selectors.get_visible_post(request.user, pk)
     if post is None:
         raise Http404(_("No such post."))
     return post
 
 
-def detail(request, pk: int, comment_form=None, status=200):
+def detail(request: HtmxHttpRequest, pk: int, comment_form=None, status=200) -> HttpResponseBase:
     post = selectors.get_visible_post(request.user, pk)
     if post is None:
         removed = selectors.removed_post_of(request.user, pk)
@@ -102,7 +105,7 @@ def detail(request, pk: int, comment_form=None, status=200):
     return render(request, "posts/detail.html", context, status=status)
 
 
-def edit(request, pk: int):
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author can edit this post."))
@@ -126,7 +129,7 @@ def edit(request, pk: int):
     return render(request, "posts/edit.html", {"post": post, "form": form}, status=status)
 
 
-def delete(request, pk: int):
+def delete(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author can delete this post."))
@@ -138,7 +141,7 @@ def delete(request, pk: int):
 
 
 @require_POST
-def like(request, pk: int):
+def like(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
     services.toggle_like(post=post, user=request.user)
     if request.htmx:
@@ -150,7 +153,7 @@ def like(request, pk: int):
 
 
 @require_POST
-def comment(request, pk: int):
+def comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -172,7 +175,7 @@ def comment(request, pk: int):
     return detail(request, pk, comment_form=form, status=422)
 
 
-def _thread_context(request, post, comment_form=None) -> dict:
+def _thread_context(request: HtmxHttpRequest, post, comment_form=None) -> dict:
     """What the comment thread needs: on the post's page, and alone for an htmx answer."""
     can_moderate = can_moderate_post(request.user, post)
     return {
@@ -186,7 +189,7 @@ def _thread_context(request, post, comment_form=None) -> dict:
 
 
 @require_POST
-def accept_answer(request, pk: int):
+def accept_answer(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     """Accept a comment as the answer to its question (or, with action=unaccept, take the
     accepted answer back). htmx gets the thread and the post's labels; a plain post goes back
     to the comment."""
@@ -221,7 +224,7 @@ def accept_answer(request, pk: int):
     return redirect(back)
 
 
-def questions(request):
+def questions(request: HtmxHttpRequest) -> HttpResponseBase:
     """Questions people asked, open ones first (the "Unanswered" view) or answered ones,
     optionally in one group or with one hashtag. A group or hashtag the viewer may not know of
     is a 404, exactly like one that does not exist."""
@@ -247,7 +250,7 @@ def questions(request):
     )
     filters = {"group": group.slug if group else "", "tag": hashtag.slug if hashtag else ""}
     filters = {k: v for k, v in filters.items() if v}
-    context = {
+    context: dict[str, Any] = {
         "answered": answered,
         "group": group,
         "hashtag": hashtag,
@@ -276,7 +279,7 @@ def _with_query(path: str, params: dict) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _own_comment(request, pk: int) -> Comment:
+def _own_comment(request: HtmxHttpRequest, pk: int) -> Comment:
     found = (
         visible_comments(request.user, hide_blocked=False)
         .select_related("post")
@@ -290,7 +293,7 @@ def _own_comment(request, pk: int) -> Comment:
     return found
 
 
-def edit_comment(request, pk: int):
+def edit_comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     target = _own_comment(request, pk)
     form = CommentForm(request.POST or None, initial={"body": target.body})
     if request.method == "POST" and form.is_valid():
@@ -308,7 +311,7 @@ def edit_comment(request, pk: int):
     )
 
 
-def delete_comment(request, pk: int):
+def delete_comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     target = _own_comment(request, pk)
     if request.method == "POST":
         services.delete_comment(comment=target, user=request.user)
@@ -317,7 +320,7 @@ def delete_comment(request, pk: int):
     return render(request, "posts/confirm_delete.html", {"object": target, "kind": _("comment")})
 
 
-def post_image(request, key):
+def post_image(request: HtmxHttpRequest, key) -> HttpResponseBase:
     """Serve an image only to people who may see its post; 404 to everyone else."""
     image = PostImage.objects.select_related("post").filter(key=key).first()
     if image is None or not can_view_post(request.user, image.post, hide_blocked=False):

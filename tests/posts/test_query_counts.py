@@ -299,8 +299,10 @@ def test_publishing_costs_the_same_for_3_or_300_followers(member, colleague):
     # Nothing is fanned out: publishing does not even look at who follows the author.
     assert not any("people_follow" in sql for sql in with_three_hundred)
     writes = [sql for sql in with_three_hundred if sql.startswith(("INSERT", "UPDATE", "DELETE"))]
-    # the post, its image, its hashtag link (and clearing stale ones), its mention
-    assert len(writes) <= 5
+    # the post, its image, its hashtag link (and clearing stale ones), its mention, and one
+    # inbox event for the person mentioned (a worker makes their inbox row)
+    assert len(writes) <= 6
+    assert sum('INSERT INTO "digests_inboxevent"' in sql for sql in writes) == 1
 
 
 def test_publishing_costs_the_same_for_someone_who_follows_many_hashtags(member, colleague):

@@ -1,17 +1,16 @@
-"""The search queries use the GIN indexes on their own: with enough rows for the planner to
-weigh its options (no `enable_seqscan = off`), the plan of the very SQL `match_posts` runs
-for a rare word reads `posts_search` and `comments_search`. bench/search.py shows the same at
-10k, 100k and 1M posts."""
+"""Search among tens of thousands of posts finds what each person may see, and only that,
+whatever plan PostgreSQL picks (plans and timings are printed by bench/search.py, not
+asserted here: they depend on the machine and the PostgreSQL version)."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from esn.textsearch import query_words
 from groups.models import Group
-from posts.search import match_posts
+from posts.models import Post
+from posts.search import match_posts, search_page
 from tests.factories import UserFactory
 from tests.groups.helpers import add_member, make_group
 
@@ -33,7 +32,7 @@ def _fill(author_id: int, group_id: int) -> None:
                 CASE WHEN g %% 10 = 0 THEN %(group)s END
             FROM generate_series(1, %(n)s) AS g,
                 LATERAL (SELECT 'note w' || (g::bigint * 7919 %% 3000) || ' w' || (g::bigint * 104729 %% 3000)
-                    || ' on the weekly plan' || CASE WHEN g IN (4240, 4242) THEN ' zygomorphic' ELSE ''
+                    || ' on the weekly plan' || CASE WHEN g IN (4240, 4243) THEN ' zygomorphic' ELSE ''
                     END AS body) AS b;
             INSERT INTO posts_comment (body, body_html, created_at, updated_at, author_id,
                 post_id, removal_reason)
@@ -48,28 +47,24 @@ def _fill(author_id: int, group_id: int) -> None:
         )
 
 
-def _plans(user, text: str) -> list[str]:
-    with CaptureQueriesContext(connection) as ctx:
-        matches = match_posts(user, query_words(text))
-    assert matches.total >= 1
-    plans = []
-    with connection.cursor() as cur:
-        for query in ctx.captured_queries:
-            cur.execute("EXPLAIN " + query["sql"])
-            plans.append("\n".join(row[0] for row in cur.fetchall()))
-    return plans
+def _found(user, text: str) -> tuple[int, list[Post]]:
+    matches = match_posts(user, query_words(text))
+    return matches.total, [hit.post for hit in search_page(user, matches).hits]
 
 
 @pytest.mark.parametrize("viewer", ["employee", "guest"])
-def test_a_rare_word_is_looked_up_in_the_gin_indexes(member, colleague, viewer):
+def test_a_rare_word_among_many_finds_exactly_what_the_viewer_may_see(member, colleague, viewer):
     group = make_group(colleague, Group.Kind.PRIVATE, name="Plans", allow_guests=True)
     guest = UserFactory(username="gil.guest", is_guest=True, sponsor=colleague)
     add_member(group, colleague, guest)
     _fill(colleague.pk, group.pk)
-    user = member if viewer == "employee" else guest
+    in_group = Post.objects.get(body__contains="zygomorphic", group=group)
+    company_wide = Post.objects.get(body__contains="zygomorphic", group__isnull=True)
 
-    posts_plan, comments_plan = _plans(user, "zygomorphic")
+    total, posts = _found(member if viewer == "employee" else guest, "zygomorphic")
 
-    assert "posts_search" in posts_plan, posts_plan
-    assert "comments_search" in comments_plan, comments_plan
-    assert "Seq Scan on posts_post" not in posts_plan, posts_plan
+    # Each post matches twice (itself and its comment) and is listed once. The employee is
+    # not in the private group; the guest sees only their group.
+    expected = company_wide if viewer == "employee" else in_group
+    assert posts == [expected]
+    assert total == 1
