@@ -77,3 +77,17 @@ def may_be_suggested(who: Any, person: User) -> bool:
     """Suggestions never offer an employee a guest: employees meet guests in the groups they
     share, not in "people you might follow"."""
     return not person.is_guest or as_viewer(who).is_guest
+
+
+def visible_person_ids(who: Any, people: list[User], *, hide_blocked: bool = False) -> set[int]:
+    """The batch form: which of `people` the viewer may see (one query for a guest's
+    co-members, none for anyone else)."""
+    viewer = as_viewer(who)
+    if viewer.is_guest:
+        return set(
+            visible_people(viewer, hide_blocked=hide_blocked)
+            .filter(pk__in=[p.pk for p in people])
+            .values_list("pk", flat=True)
+        )
+    rule = person_rule(viewer.standing, hide_blocked=hide_blocked)
+    return {p.pk for p in people if rule.holds(viewer, p)}

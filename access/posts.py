@@ -155,3 +155,12 @@ def visible_comments(who: Any, *, hide_blocked: bool = True) -> QuerySet[Comment
 def can_view_comment(who: Any, comment: Comment, *, hide_blocked: bool = True) -> bool:
     viewer = as_viewer(who)
     return comment_rule(viewer.standing, hide_blocked=hide_blocked).holds(viewer, comment)
+
+
+def visible_comment_ids(
+    who: Any, comments: Iterable[Comment], *, hide_blocked: bool = True
+) -> set[int]:
+    """The batch form for comments (their posts loaded with them)."""
+    viewer = as_viewer(who)
+    rule = comment_rule(viewer.standing, hide_blocked=hide_blocked)
+    return {c.pk for c in comments if rule.holds(viewer, c)}

@@ -338,9 +338,9 @@ def selector_call(user, case: Case):
     """What the view does for the Posts tab, without rendering."""
     from django.test import RequestFactory
 
+    from esn.forms import SearchForm
     from esn.textsearch import query_words
     from posts import search
-    from posts.forms import SearchForm
 
     form = SearchForm(RequestFactory().get("/", resolve_filters(case.filters)).GET, user=user)
     if not form.is_valid():

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from digests.models import DigestRun, InboxEvent, SiteSettings
@@ -43,8 +44,6 @@ class SiteSettingsAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # One row: the list is just a door to it.
-        from django.shortcuts import redirect
-
         settings_row = SiteSettings.current()
         return redirect("admin:digests_sitesettings_change", settings_row.pk)
 

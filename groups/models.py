@@ -2,7 +2,7 @@
 
 A Membership row exists only because the member acted: they joined an open group, a manager
 approved their own request, or they accepted an invitation. Rows are written only through
-groups.services; who may see what is decided in groups.selectors and posts.selectors.
+groups.services; who may see what is decided in access/.
 """
 
 from __future__ import annotations
@@ -68,10 +68,6 @@ class Group(models.Model):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
-
-    @property
-    def is_listed(self) -> bool:
-        return self.kind != self.Kind.SECRET
 
 
 class Membership(models.Model):

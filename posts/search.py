@@ -41,7 +41,6 @@ RANK_WINDOW = 1000
 
 SORT_BEST = "best"
 SORT_NEWEST = "newest"
-SORTS = (SORT_BEST, SORT_NEWEST)
 
 
 @dataclass(frozen=True)

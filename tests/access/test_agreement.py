@@ -155,7 +155,7 @@ def test_post_rule_reads_the_same_as_a_q_a_check_a_batch_and_both_sql_fragments(
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_comment_rule_reads_the_same_as_a_q_and_a_check(seed):
+def test_comment_rule_reads_the_same_as_a_q_a_check_and_a_batch(seed):
     viewers = build_world(seed)
     comments = list(Comment.objects.select_related("post", "post__group"))
     for user in viewers:
@@ -167,6 +167,8 @@ def test_comment_rule_reads_the_same_as_a_q_and_a_check(seed):
                 if access_posts.can_view_comment(user, c, hide_blocked=hide_blocked)
             }
             assert by_q == by_check, f"viewer {user}, hide_blocked={hide_blocked}"
+            by_batch = access_posts.visible_comment_ids(user, comments, hide_blocked=hide_blocked)
+            assert by_batch == by_q, f"viewer {user}, hide_blocked={hide_blocked}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -191,7 +193,7 @@ def test_group_rules_read_the_same_as_a_q_a_check_a_batch_and_sql(seed):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_person_rule_reads_the_same_as_a_q_and_a_check(seed):
+def test_person_rule_reads_the_same_as_a_q_a_check_and_a_batch(seed):
     viewers = build_world(seed)
     everyone = list(User.objects.all())
     for user in viewers:
@@ -203,6 +205,8 @@ def test_person_rule_reads_the_same_as_a_q_and_a_check(seed):
                 if access_people.can_view_person(user, p, hide_blocked=hide_blocked)
             }
             assert by_q == by_check, f"viewer {user}, hide_blocked={hide_blocked}"
+            by_batch = access_people.visible_person_ids(user, everyone, hide_blocked=hide_blocked)
+            assert by_batch == by_q, f"viewer {user}, hide_blocked={hide_blocked}"
 
 
 def test_staff_status_alone_is_an_employee_and_the_permission_makes_an_admin(db):
