@@ -48,8 +48,21 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         return redirect("admin:digests_sitesettings_change", settings_row.pk)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: shown, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DigestRun)
-class DigestRunAdmin(admin.ModelAdmin):
+class DigestRunAdmin(ReadOnlyAdmin):
     """The digest ledger, for answering "did my digest go out?". Read-only: a row is the
     record that an email was (or was not) sent, and editing it could send a second one."""
 
@@ -59,30 +72,12 @@ class DigestRunAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "planned_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InboxEvent)
-class InboxEventAdmin(admin.ModelAdmin):
+class InboxEventAdmin(ReadOnlyAdmin):
     """Inbox events on their way to people: a row still pending long after it was made, or
     with an error, is what to look at when someone says "I was never told". Read-only."""
 
     list_display = ["handler", "created_at", "delivered_at", "attempts", "last_error"]
     list_filter = ["handler", ("delivered_at", admin.EmptyFieldListFilter)]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
