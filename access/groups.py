@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from access import terms
 from access.rules import EVERYTHING, NOTHING, Rule, either
@@ -117,16 +117,14 @@ def with_is_member(qs: QuerySet[Group], who: Any) -> QuerySet[Group]:
 
 def with_activity(qs: QuerySet[Group], who: Any) -> QuerySet[Group]:
     """Annotates `active_at`: when the group last had a post or comment, for groups whose
-    posts the viewer may read; for the others, when the group was made. A member posting in
-    a private group must not move it in an outsider's directory nor change its "active"
-    time: that would tell them something happened inside."""
+    posts the viewer may read (`activity_known`); for the others, when the group was made.
+    A member posting in a private group must not move it in an outsider's directory nor
+    change its "active" time: that would tell them something happened inside."""
     viewer = as_viewer(who)
     readable = readable_group_q(viewer)
     if not readable:  # reads every group (an admin)
-        return qs.annotate(active_at=F("last_activity_at"))
+        return qs.annotate(active_at=F("last_activity_at"), activity_known=Value(True))
     return qs.annotate(
-        active_at=Case(
-            When(readable, then=F("last_activity_at")),
-            default=F("created_at"),
-        )
+        active_at=Case(When(readable, then=F("last_activity_at")), default=F("created_at")),
+        activity_known=Case(When(readable, then=Value(True)), default=Value(False)),
     )

@@ -415,9 +415,15 @@ class Seeder:
                 post_services.toggle_like(post=post, user=liker)
         self._backdate_likes({post.pk: when for post, when, _pool in created})
         for group in self.groups:
-            newest = Post.objects.filter(group=group).order_by("-created_at").first()
+            posts = Post.objects.filter(group=group).order_by("created_at")
+            oldest, newest = posts.first(), posts.last()
             if newest:
-                Group.objects.filter(pk=group.pk).update(last_activity_at=newest.created_at)
+                # Started before its first post: the directory shows outsiders when a group
+                # they cannot read was started, not when it was last active.
+                Group.objects.filter(pk=group.pk).update(
+                    created_at=oldest.created_at - timedelta(days=2),
+                    last_activity_at=newest.created_at,
+                )
 
     # --- this week: something trends, and people are known for topics --------------------
 
