@@ -9,5 +9,6 @@ def site(request):
         "DEMO_MODE": settings.DEMO_MODE,
         # Who is looking, as the access layer sees them (`viewer.is_employee`,
         # `viewer.is_admin`): templates show or hide menus with it, never with `user.is_staff`.
-        "viewer": SimpleLazyObject(lambda: Viewer.of(request.user)),
+        "viewer": getattr(request, "viewer", None)
+        or SimpleLazyObject(lambda: Viewer.of(request.user)),
     }

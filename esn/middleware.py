@@ -6,6 +6,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from access.viewer import Viewer
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
 # for load balancers, static files.
@@ -85,3 +88,18 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith("/admin/"):
             response.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class ViewerMiddleware:
+    """`request.viewer`: who is looking, as the access layer sees them (`access.viewer`),
+    made on first use and shared by everything the request reads: the templates' menus and
+    the views that read several things (their ties are loaded at most once per request).
+    A view that changes the viewer's own ties (joining, following, blocking) and then reads
+    again calls `request.viewer.forget_ties()`, or reads with `request.user`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.viewer = SimpleLazyObject(lambda: Viewer.of(request.user))
+        return self.get_response(request)

@@ -9,7 +9,10 @@ from django.http import HttpRequest
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
+    from access.viewer import Viewer
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     user: Any
+    viewer: Viewer  # esn.middleware.ViewerMiddleware

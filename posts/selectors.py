@@ -159,14 +159,14 @@ def _stream(
     return FeedPage([FeedItem(p) for p in posts], next_cursor)
 
 
-def all_stream(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
+def all_stream(user: User | Viewer, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
     """Every post the user may see, newest first (nobody blocked either way)."""
     viewer = as_viewer(user)
     return _stream(viewer, visible_posts(viewer), cursor, limit, hide_blocked=True)
 
 
 def posts_by(
-    user: User, *, author: User, cursor: Cursor | None = None, limit: int = 20
+    user: User | Viewer, *, author: User, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
     """A person's posts that `user` may see, newest first (profile page: all of them, also
     when a block stands between the two)."""
@@ -176,7 +176,7 @@ def posts_by(
 
 
 def posts_in_group(
-    user: User, *, group: Group, cursor: Cursor | None = None, limit: int = 20
+    user: User | Viewer, *, group: Group, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
     """A group's posts that `user` may see, newest first (group page: the whole conversation,
     blocks or not)."""
@@ -185,7 +185,7 @@ def posts_in_group(
     return _stream(viewer, qs, cursor, limit, hide_blocked=False)
 
 
-def pinned_in_group(user: User, *, group: Group) -> list[Post]:
+def pinned_in_group(user: User | Viewer, *, group: Group) -> list[Post]:
     """The group's pinned posts (at most three), most recently pinned first."""
     viewer = as_viewer(user)
     posts = list(
@@ -198,7 +198,7 @@ def pinned_in_group(user: User, *, group: Group) -> list[Post]:
 
 
 def posts_tagged(
-    user: User, *, hashtag: Hashtag, cursor: Cursor | None = None, limit: int = 20
+    user: User | Viewer, *, hashtag: Hashtag, cursor: Cursor | None = None, limit: int = 20
 ) -> FeedPage:
     """Posts carrying `hashtag` that `user` may see, newest first, off the tag's own index
     (nobody blocked either way)."""
@@ -344,7 +344,7 @@ def home_candidates(
         return list(cur.fetchall())
 
 
-def home_feed(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
+def home_feed(user: User | Viewer, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
     """The user's own posts and posts by the people, hashtags and groups they follow (a
     membership is a follow, unless muted), newest first, each with the reasons it is there.
     Never returns a post the user may not see, nor one by someone blocked either way.
@@ -377,7 +377,7 @@ def home_feed(user: User, *, cursor: Cursor | None = None, limit: int = 20) -> F
 # --- single posts and threads -------------------------------------------------------------
 
 
-def get_visible_post(user: User, pk: int) -> Post | None:
+def get_visible_post(user: User | Viewer, pk: int) -> Post | None:
     """The post if the user may see it, else None (callers answer 404 either way). A post
     opened by its link shows also when a block stands between reader and author."""
     viewer = as_viewer(user)
@@ -387,12 +387,12 @@ def get_visible_post(user: User, pk: int) -> Post | None:
     return post
 
 
-def removed_post_of(user: User, pk: int) -> Post | None:
+def removed_post_of(user: User | Viewer, pk: int) -> Post | None:
     """A moderator-removed post, for its own author only (to show them why)."""
     return removed_post_for_author(user, pk)
 
 
-def thread(user: User, post: Post) -> QuerySet[Comment]:
+def thread(user: User | Viewer, post: Post) -> QuerySet[Comment]:
     """The post's comments, oldest first, if the user may see the post; a question's accepted
     answer comes first. The conversation stays whole: blocks do not cut it."""
     comments = visible_comments(user, hide_blocked=False).filter(post=post).select_related("author")
@@ -406,7 +406,7 @@ def thread(user: User, post: Post) -> QuerySet[Comment]:
 
 
 def questions(
-    user: User,
+    user: User | Viewer,
     *,
     answered: bool = False,
     group: Group | None = None,

@@ -28,7 +28,7 @@ from posts.models import Comment, Post, PostImage
 
 
 def home(request: HtmxHttpRequest) -> HttpResponseBase:
-    page = selectors.home_feed(request.user, cursor=page_cursor(request))
+    page = selectors.home_feed(request.viewer, cursor=page_cursor(request))
     mine = list(my_groups(request.user))
     postable = [g for g in mine if g.archived_at is None]
     context: dict[str, Any] = {
@@ -177,14 +177,15 @@ def comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 
 def _thread_context(request: HtmxHttpRequest, post, comment_form=None) -> dict:
     """What the comment thread needs: on the post's page, and alone for an htmx answer."""
-    can_moderate = can_moderate_post(request.user, post)
+    viewer = request.viewer
+    can_moderate = can_moderate_post(viewer, post)
     return {
         "post": post,
-        "comments": selectors.thread(request.user, post),
+        "comments": selectors.thread(viewer, post),
         "comment_form": comment_form or CommentForm(),
         "can_moderate": can_moderate,
-        "can_accept": can_accept_answer(request.user, post, moderator=can_moderate),
-        "comment_refusal": comment_refusal(post=post, who=request.user),
+        "can_accept": can_accept_answer(viewer, post, moderator=can_moderate),
+        "comment_refusal": comment_refusal(post=post, who=viewer),
     }
 
 

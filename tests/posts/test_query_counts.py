@@ -85,7 +85,8 @@ def test_home_feed_selector_costs_the_same_for_5_and_50_posts(
     _grow(feed_world, 60)
 
     for limit in (5, 50):
-        # 1 followed people, hashtags and groups, 2 candidate ids (per-source index scans),
+        # 1 the viewer's ties (access.viewer: follows, groups, blocks, mutes), 2 candidate ids
+        # (per-source index scans),
         # 3 the posts with authors and groups, 4 images, 5 hashtags, 6 my likes
         with django_assert_max_num_queries(6):
             page = home_feed(member, limit=limit)
@@ -106,7 +107,8 @@ def test_home_feed_selector_costs_the_same_for_a_heavy_follower(
     _grow(feed_world, 60)
 
     for limit in (5, 50):
-        # 1 followed people, hashtags and groups, 2 candidate ids (one time-index scan),
+        # 1 the viewer's ties (access.viewer: follows, groups, blocks, mutes), 2 candidate ids
+        # (one time-index scan),
         # 3 posts with authors and groups, 4 images, 5 hashtags, 6 my likes
         with django_assert_max_num_queries(6):
             page = home_feed(member, limit=limit)
@@ -185,8 +187,8 @@ def test_home_view_runs_a_bounded_number_of_queries(
     feed_world, member_client, django_assert_max_num_queries
 ):
     _grow(feed_world, 4)
-    # 1 session, 2 signed-in user, 3 followed people, hashtags and groups (and who is muted
-    # or blocked), 4 candidate ids, 5 posts with authors and groups, 6 images, 7 hashtags,
+    # 1 session, 2 signed-in user, 3 the viewer's ties (follows, groups, invitations, who is
+    # muted or blocked either way: access.viewer), 4 candidate ids, 5 posts with authors and groups, 6 images, 7 hashtags,
     # 8 my likes, 9 my groups (list and composer), 10 my invitations, 11 the inbox's unread
     # badge. The side cards are loaded afterwards (the next test).
     _assert_view_bounded(
@@ -207,7 +209,7 @@ def test_side_cards_run_a_bounded_number_of_queries(
         assert response.status_code == 200
         return response.content.decode()
 
-    # 1 session, 2 signed-in user, 3 my follows, groups, blocks and mutes in one union,
+    # 1 session, 2 signed-in user, 3 the viewer's ties (read once for all the cards),
     # 4 trending hashtags, 5 people active in other departments, 6 people followed by people
     # I follow, 7 people of my department (only when those two are short), 8 the suggested
     # people (and the followers named), 9 hashtags my colleagues follow, 10 which of them I
