@@ -301,3 +301,22 @@ def test_the_blocked_person_cannot_rewrite_an_old_reply_in_the_blockers_thread(
     assert "rewritten again" in response.content.decode()  # what was typed is kept
     reply.refresh_from_db()
     assert reply.body == "carl's old reply"
+
+
+def test_hashtag_counts_and_trending_leave_out_people_blocked_either_way(member, colleague):
+    """A count says what the viewer would find on the tag's page, where blocked people's
+    posts are not shown."""
+    from hashtags.selectors import active_hashtags, trending_hashtags
+
+    make_post(colleague, "Launch day #launch_day")
+    make_post(member, "Ready for #launch_day")
+    block_person(blocker=member, blocked=colleague)
+
+    def counts(viewer) -> tuple[int, int]:
+        [active] = [t for t in active_hashtags(viewer) if t.slug == "launch_day"]
+        [trend] = [t for t in trending_hashtags(viewer) if t.slug == "launch_day"]
+        return active.recent, trend.authors
+
+    assert counts(member) == (1, 1)
+    assert counts(colleague) == (1, 1)
+    assert counts(UserFactory()) == (2, 2)
