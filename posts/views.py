@@ -75,6 +75,7 @@ def create(request: HtmxHttpRequest) -> HttpResponseBase:
                     {
                         "form": PostForm(user=request.user, group=post.group),
                         "item": selectors.FeedItem(fresh, [_("your post")]),
+                        "published": fresh,
                     },
                 )
             messages.success(request, _("Your post is published."))
@@ -166,7 +167,9 @@ def comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         else:
             if request.htmx:
                 post = _visible_or_404(request, pk)
-                return render(request, "posts/_comments.html", _thread_context(request, post))
+                # The thread, and out of band every other place the count shows.
+                context = {**_thread_context(request, post), "oob_counts": True}
+                return render(request, "posts/_comments.html", context)
             return redirect(f"{post.get_absolute_url()}#comment-{new.pk}")
     if request.htmx:
         return render(
