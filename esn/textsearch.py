@@ -17,7 +17,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import Func, TextField, Value
 from django.db.models.functions import Concat, Lower, Replace
 
-from hashtags.parsing import strip_spoofing_characters
+from esn.text import strip_spoofing_characters
 
 SEARCH_CONFIG = "simple"
 

@@ -15,7 +15,7 @@ from access.actions import can_moderate_post, can_use_report_queue
 from access.posts import removed_q
 from digests import services as inbox
 from groups.models import AuditEntry, Group, Report
-from groups.services import audit
+from groups.services import audit, reason_text
 from people.models import User
 from posts.models import Comment, Post
 
@@ -29,12 +29,7 @@ def _require_moderator(user: User, post: Post) -> None:
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give a reason: the author will see it."))
-    if len(reason) > 1000:
-        raise ValidationError(_("Keep the reason under 1,000 characters."))
-    return reason
+    return reason_text(reason, required=_("Give a reason: the author will see it."))
 
 
 def _locked_post(post: Post) -> Post:
@@ -230,8 +225,9 @@ def resolve_report(*, report: Report, user: User, resolution: str, note: str = "
         return report
     if resolution not in Report.Resolution.values:
         raise ValidationError(_("Choose what to do: remove, keep or warn."))
+    note = reason_text(note)
     if resolution == Report.Resolution.REMOVED:
-        why = note.strip() or report.reason
+        why = note or report.reason
         if report.comment_id:
             remove_comment(comment=report.comment, user=user, reason=why)
         else:

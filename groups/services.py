@@ -34,6 +34,7 @@ from access.actions import (
 )
 from access.people import employees_q
 from digests import services as inbox
+from esn.text import clean_name
 from groups import selectors
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
 from people.models import User
@@ -44,6 +45,25 @@ Action = AuditEntry.Action
 
 def audit(group: Group | None, actor: User | None, action: str, **fields) -> AuditEntry:
     return AuditEntry.objects.create(group=group, actor=actor, action=action, **fields)
+
+
+# Every reason and note a person writes here (a ban, a removal, a declined request, a note to
+# the managers) has this limit, stated in the error.
+REASON_MAX_LENGTH = 1000
+
+
+def reason_text(reason: str, *, required: str = "") -> str:
+    """`reason` stripped and within REASON_MAX_LENGTH; `required`: the message when it is
+    empty and must not be."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError(required)
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            _("Keep it under %(max)s characters: this one has %(length)s.")
+            % {"max": f"{REASON_MAX_LENGTH:,}", "length": f"{len(reason):,}"}
+        )
+    return reason
 
 
 def _locked(group: Group) -> Group:
@@ -104,7 +124,7 @@ def _unique_slug(name: str, *, secret: bool = False) -> str:
 def create_group(*, creator: User, name: str, kind: str, **fields) -> Group:
     if refusal := create_group_refusal(creator):
         raise PermissionDenied(refusal)
-    name = name.strip()
+    name = clean_name(name)
     if not name:
         raise ValidationError({"name": _("Give the group a name.")})
     group = Group.objects.create(
@@ -127,6 +147,10 @@ def update_group(*, group: Group, editor: User, **changes) -> Group:
     _require_manager(editor, group)
     group = _locked(group)
     _require_open_for_changes(group)
+    if "name" in changes:
+        changes["name"] = clean_name(changes["name"])
+        if not changes["name"]:
+            raise ValidationError({"name": _("Give the group a name.")})
     changed = [f for f in EDITABLE_FIELDS if f in changes and getattr(group, f) != changes[f]]
     for name in changed:
         setattr(group, name, changes[name])
@@ -190,7 +214,7 @@ def request_to_join(*, user: User, group: Group, message: str = "") -> JoinReque
     _check_may_join(user, group)
     if pending := selectors.pending_request_of(user, group):
         return pending
-    request = JoinRequest.objects.create(group=group, user=user, message=message.strip()[:1000])
+    request = JoinRequest.objects.create(group=group, user=user, message=reason_text(message))
     audit(group, user, Action.REQUESTED)
     return request
 
@@ -253,6 +277,7 @@ def approve_request(*, request: JoinRequest, manager: User) -> Membership | None
 
 @transaction.atomic
 def decline_request(*, request: JoinRequest, manager: User, reason: str = "") -> None:
+    reason = reason_text(reason)
     group = _locked(request.group)
     _require_manager(manager, group)
     updated = JoinRequest.objects.filter(pk=request.pk, status=JoinRequest.Status.PENDING).update(
@@ -392,6 +417,7 @@ def _check_keeps_an_owner(group: Group, target: Membership) -> None:
 
 @transaction.atomic
 def remove_member(*, group: Group, manager: User, person: User, reason: str = "") -> None:
+    reason = reason_text(reason)
     group = _locked(group)
     _require_manager(manager, group)
     target = _target_membership(group, person)
@@ -405,8 +431,7 @@ def remove_member(*, group: Group, manager: User, person: User, reason: str = ""
 
 @transaction.atomic
 def ban_member(*, group: Group, manager: User, person: User, reason: str) -> None:
-    if not reason.strip():
-        raise ValidationError(_("Say why: the ban reason is kept in the audit log."))
+    reason = reason_text(reason, required=_("Say why: the ban reason is kept in the audit log."))
     group = _locked(group)
     _require_manager(manager, group)
     if person.pk == manager.pk:

@@ -59,16 +59,22 @@ def directory(request: HtmxHttpRequest) -> HttpResponseBase:
     )
 
 
-def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
+def detail(
+    request: HtmxHttpRequest,
+    slug: str,
+    *,
+    request_form: JoinRequestForm | None = None,
+    status: int = 200,
+) -> HttpResponseBase:
     place = group_for_viewer(request, slug)
     context: dict[str, Any] = {
         "place": place,
         "group": place.group,
-        "request_form": JoinRequestForm(),
+        "request_form": request_form or JoinRequestForm(),
     }
     if not place.can_read:
         # A private group's card: name, description, member count, and how to get in.
-        return render(request, "groups/detail.html", context)
+        return render(request, "groups/detail.html", context, status=status)
     cursor = page_cursor(request)
     page = post_selectors.posts_in_group(request.user, group=place.group, cursor=cursor)
     if not cursor:
@@ -170,7 +176,10 @@ def join(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
             )
     else:
         form = JoinRequestForm(request.POST)
-        message = form.cleaned_data["message"] if form.is_valid() else ""
+        if not form.is_valid():
+            # The note is kept: the group page again, with the form and its error.
+            return detail(request, slug, request_form=form, status=422)
+        message = form.cleaned_data["message"]
         run_with_messages(
             request,
             lambda: services.request_to_join(user=request.user, group=group, message=message),

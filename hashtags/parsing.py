@@ -11,16 +11,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from esn.text import strip_spoofing_characters
+
 ZWNJ, ZWJ = "\u200c", "\u200d"
-# Invisible characters that only serve to spoof text: zero-width space, BOM/ZWNBSP, and the
-# bidirectional embedding/override/isolate controls ("Trojan source" characters).
-_SPOOFING = dict.fromkeys(
-    [0x200B, 0x2060, 0xFEFF, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
-)
-
-
-def strip_spoofing_characters(text: str) -> str:
-    return text.translate(_SPOOFING)
 
 
 def is_tag_character(char: str) -> bool:

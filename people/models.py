@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from esn.text import clean_name
+
 
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -89,6 +91,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs) -> None:
+        # Names are shown on every post: no zero-width or right-to-left override characters
+        # that would make one person look like another.
+        self.first_name, self.last_name = clean_name(self.first_name), clean_name(self.last_name)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

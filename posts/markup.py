@@ -20,7 +20,8 @@ from markdown.blockprocessors import HashHeaderProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from hashtags.parsing import can_precede_tag, normalise_hashtag, scan_tag, strip_spoofing_characters
+from esn.text import strip_spoofing_characters
+from hashtags.parsing import can_precede_tag, normalise_hashtag, scan_tag
 
 ALLOWED_TAGS = {
     "p", "br", "h1", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a",

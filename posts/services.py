@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from access.actions import audience_refusal, can_accept_answer, comment_refusal
 from access.posts import can_view_post
 from digests import services as inbox
+from esn.text import has_visible_text
 from groups import services as group_services
 from groups.models import Group
 from hashtags.services import set_post_hashtags
@@ -38,7 +39,7 @@ class _Rendered:
 
 def _render_text(text: str, *, max_length: int, what: str) -> _Rendered:
     text = text.strip()
-    if not text:
+    if not has_visible_text(text):
         raise ValidationError(
             _("Write something before publishing your %(what)s.") % {"what": what}
         )

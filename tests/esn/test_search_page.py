@@ -103,7 +103,6 @@ def test_post_text_is_escaped_and_only_our_marks_are_markup(member_client, colle
         "sa\u200bles",
         "\u202egnitekram",
         "<script>alert(1)</script>",
-        "\x00",
         "%",
         "\\",
         "*",
@@ -147,7 +146,6 @@ def test_bad_filter_values_are_field_errors_not_error_pages(member_client, colle
         {"group": "no-such-group"},
         {"since": "not-a-date"},
         {"since": "2026-05-01", "until": "2026-04-01"},
-        {"author": "\x00"},
         {"sort": "random"},
     ]
     for params in cases:
@@ -299,9 +297,18 @@ def test_an_impossible_date_filter_is_a_message_not_an_error(member_client, coll
         assert "Choose a date between" in html or "Enter a valid date" in html
 
 
-def test_nul_characters_in_questions_filters_and_mute_links_are_404s(member_client):
-    for params in ({"group": "\x00"}, {"tag": "\x00"}, {"tag": "ab\x00c"}):
-        assert member_client.get(reverse("questions"), params).status_code == 404
+def test_nul_characters_in_queries_are_a_clear_400_and_in_names_a_404(member_client):
+    # A NUL byte in a query parameter is refused for every page at once
+    # (esn.middleware.RefuseNulCharactersMiddleware; tests/esn/test_nul_and_limits.py).
+    for url, params in (
+        (reverse("search"), {"q": "\x00"}),
+        (reverse("search"), {"q": "quarterly", "author": "\x00"}),
+        (reverse("questions"), {"group": "\x00"}),
+        (reverse("questions"), {"tag": "ab\x00c"}),
+    ):
+        response = member_client.get(url, params)
+        assert response.status_code == 400, params
+        assert "holds a NUL character" in response.content.decode()
     assert member_client.post("/hashtags/%00/mute/").status_code == 404
     assert member_client.post("/people/%00/mute/").status_code == 404
     assert member_client.get("/people/%00/").status_code == 404
