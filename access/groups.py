@@ -16,7 +16,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from access import terms
 from access.rules import EVERYTHING, NOTHING, Rule, either
 from access.viewer import Standing, as_viewer
-from groups.models import Group
+from groups.models import Group, Membership
 
 
 def read_rule(standing: Standing, at: str = "") -> Rule:
@@ -106,6 +106,22 @@ def my_groups(who: Any) -> QuerySet[Group]:
     if not viewer.can_use_site:
         return Group.objects.none()
     return Group.objects.filter(terms.member().q(viewer)).order_by("-last_activity_at", "-id")
+
+
+def managed_group_q(who: Any, prefix: str = "") -> Q:
+    """Groups the viewer manages (owner or manager), or every group for a site admin."""
+    viewer = as_viewer(who)
+    if viewer.is_admin:
+        return Q()
+    if not viewer.can_use_site:
+        return Q(**{f"{prefix}pk__in": []})
+    return Q(
+        **{
+            f"{prefix}pk__in": terms.member_group_ids(viewer).filter(
+                role__in=[Membership.Role.OWNER, Membership.Role.MANAGER]
+            )
+        }
+    )
 
 
 def with_is_member(qs: QuerySet[Group], who: Any) -> QuerySet[Group]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from access.groups import known_group_q, readable_group_q
+from access.groups import known_group_q, managed_group_q, readable_group_q
 from access.people import visible_person_q
 from access.posts import visible_post_q
 from access.terms import not_removed
@@ -37,8 +37,30 @@ def visible_inbox_q(who: Any) -> Q:
     about_my_removed_content = Q(kind=Kind.MODERATION, post__author_id=viewer.pk) & (
         Q(post__group__isnull=True) | readable_group_q(viewer, "post__group__")
     )
-    about_a_group = Q(post__isnull=True, group__isnull=False) & known_group_q(viewer, "group__")
+    special = [Kind.JOIN_REQUESTS, Kind.REPORTS, Kind.REPORT_OUTCOME, Kind.MEMBERSHIP_ENDED]
+    about_a_group = (
+        Q(post__isnull=True, group__isnull=False)
+        & ~Q(kind__in=special)
+        & known_group_q(viewer, "group__")
+    )
     about_a_person = Q(kind=Kind.FOLLOWER) & visible_person_q(viewer, "actor_user__")
+    # What the viewer's role makes theirs: requests and reports of a group they still
+    # manage; the site's report queue for site admins.
+    managing = Q(kind__in=[Kind.JOIN_REQUESTS, Kind.REPORTS], group__isnull=False) & (
+        managed_group_q(viewer, "group__") or Q(pk__isnull=False)
+    )
+    site_queue = Q(kind=Kind.REPORTS, group__isnull=True) if viewer.is_admin else Q(pk__in=[])
+    # About their own act or their own membership: the group is named, whatever its kind
+    # (they were in it, or they reported something there).
+    my_report = Q(kind=Kind.REPORT_OUTCOME)
+    my_membership = Q(kind=Kind.MEMBERSHIP_ENDED)
     return Q(recipient_id=viewer.pk, deleted=False) & (
-        about_content | about_my_removed_content | about_a_group | about_a_person
+        about_content
+        | about_my_removed_content
+        | about_a_group
+        | about_a_person
+        | managing
+        | site_queue
+        | my_report
+        | my_membership
     )

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 
 from access import terms
 from access.rules import EVERYTHING, NOTHING, Rule, either, every
-from access.viewer import Standing, as_viewer
+from access.viewer import ADMINISTER_SITE, Standing, as_viewer
 from people.models import Block, User
 
 blocked_either_way_q = terms.blocked_either_way_q
@@ -91,3 +92,14 @@ def visible_person_ids(who: Any, people: list[User], *, hide_blocked: bool = Fal
         )
     rule = person_rule(viewer.standing, hide_blocked=hide_blocked)
     return {p.pk for p in people if rule.holds(viewer, p)}
+
+
+def site_admins_q() -> Q:
+    """Site admins as a condition on user rows (`Viewer.is_admin`, in SQL): superusers, and
+    staff holding the administer-site permission directly or through a group."""
+    app_label, codename = ADMINISTER_SITE.split(".")
+    perm = {"content_type__app_label": app_label, "codename": codename}
+    granted = Q(user_permissions__in=Permission.objects.filter(**perm)) | Q(
+        groups__permissions__in=Permission.objects.filter(**perm)
+    )
+    return Q(is_active=True, is_guest=False) & (Q(is_superuser=True) | (Q(is_staff=True) & granted))

@@ -84,7 +84,9 @@ class SiteSettings(models.Model):
     )
     mentions_in_digest = models.BooleanField(
         _("mentions also go into the digest"),
-        default=False,
+        # An @mention is addressed to the person: it should reach them even if they do not
+        # open the site before their digest.
+        default=True,
         help_text=_("They are always in the inbox."),
     )
     guests_get_digests = models.BooleanField(_("guests get digests"), default=False)
@@ -176,6 +178,10 @@ class InboxItem(AbstractNotification):
         MODERATION = "moderation", _("Moderation")
         ROLE = "role", _("Role change")
         ANSWER = "answer", _("Accepted answer")
+        JOIN_REQUESTS = "join_requests", _("Requests to join a group you manage")
+        REPORTS = "reports", _("Reports to moderate")
+        REPORT_OUTCOME = "report_outcome", _("The outcome of your report")
+        MEMBERSHIP_ENDED = "membership_ended", _("Removed from a group")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The person who acted (the generic `actor` of the notifications app points at the same

@@ -34,10 +34,11 @@ from django.db.models import F
 from django.utils import timezone
 from notifications.signals import notify
 
+from access.people import site_admins_q
 from access.posts import can_view_post, live_q, removed_q
 from access.viewer import Ties, Viewer
 from digests.models import InboxEvent, InboxItem
-from groups.models import Invitation, JoinRequest, Membership, Report
+from groups.models import Group, Invitation, JoinRequest, Membership, Report
 from people.models import Follow, User
 from posts.models import Comment, Post, Reaction
 
@@ -387,6 +388,134 @@ def role_changed(*, membership_id: int, changed_by_id: int) -> None:
     )
 
 
+def _managers(group_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__group_id=group_id,
+            memberships__role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
+        ).order_by("pk")
+    )
+
+
+def _keep_count(
+    recipients: Iterable[User], *, key: str, count: int, latest: Any, send: dict[str, Any]
+) -> None:
+    """The recipients' one row under `key`, holding `count` open things: brought to the top
+    as unread when something new arrived (`latest` set), only recounted otherwise, and read
+    once nothing is left."""
+    for recipient in recipients:
+        rows = InboxItem.objects.filter(recipient=recipient, key=key)
+        if count == 0:
+            rows.update(count=0, unread=False)
+        elif latest is None:
+            rows.update(count=count)
+        else:
+            _refresh_or_send(
+                recipient,
+                key=key,
+                changes={
+                    "actor_user": latest,
+                    "actor_object_id": str(latest.pk),
+                    "count": count,
+                    "timestamp": timezone.now(),
+                },
+                actor=latest,
+                count=count,
+                **send,
+            )
+
+
+def join_requests_changed(*, group_id: int, requester_id: int | None = None) -> None:
+    """Owners and managers: one row per group with the number of people waiting ("3 people
+    asked to join Partner program"). A new request brings it to the top as unread; a
+    decision, a withdrawal or an accepted invitation recounts it; none left, it is read."""
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        return
+    pending = JoinRequest.objects.filter(group=group, status=JoinRequest.Status.PENDING)
+    latest = (
+        User.objects.filter(pk=requester_id, join_requests__in=pending).first()
+        if requester_id
+        else None
+    )
+    _keep_count(
+        [m for m in _managers(group_id) if m.pk != requester_id],
+        key=f"join_requests:{group_id}",
+        count=pending.count(),
+        latest=latest,
+        send={"kind": Kind.JOIN_REQUESTS, "verb": "asked to join", "group": group, "target": group},
+    )
+
+
+def _moderators(group: Group | None) -> list[User]:
+    if group is not None:
+        return _managers(group.pk)
+    return list(User.objects.filter(site_admins_q()).distinct().order_by("pk"))
+
+
+def reports_changed(*, group_id: int | None, reporter_id: int | None = None) -> None:
+    """Whoever moderates the queue (a group's owners and managers; site admins for
+    company-wide content): one row per queue with the number of open reports. A new report
+    brings it to the top as unread; resolving recounts it."""
+    group = Group.objects.filter(pk=group_id).first() if group_id else None
+    if group_id and group is None:
+        return
+    open_reports = Report.objects.filter(group=group, status=Report.Status.OPEN)
+    latest = User.objects.filter(pk=reporter_id).first() if reporter_id else None
+    send: dict[str, Any] = {"kind": Kind.REPORTS, "verb": "reported"}
+    if group is not None:
+        send.update(group=group, target=group)
+    _keep_count(
+        [m for m in _moderators(group) if m.pk != reporter_id],
+        key=f"reports:{group_id or 'site'}",
+        count=open_reports.count(),
+        latest=latest,
+        send=send,
+    )
+
+
+def report_resolved(*, report_ids: list[int]) -> None:
+    """Tell each reporter what became of their report: removed, kept or the author warned.
+    The moderator's note is theirs and the author's, not the reporter's."""
+    reports = Report.objects.select_related("group", "resolved_by", "reporter").filter(
+        pk__in=report_ids, status=Report.Status.RESOLVED
+    )
+    for report in reports:
+        if report.resolved_by is None or report.reporter_id == report.resolved_by_id:
+            continue
+        _send(
+            [report.reporter],
+            actor=report.resolved_by,
+            kind=Kind.REPORT_OUTCOME,
+            verb="handled your report",
+            group=report.group,
+            resolution=report.resolution,
+            what="comment" if report.comment_id else "post",
+        )
+
+
+def membership_ended(
+    *, group_id: int, person_id: int, by_id: int, banned: bool, reason: str
+) -> None:
+    """Tell someone, once, that a manager removed or banned them (with the reason)."""
+    group = Group.objects.filter(pk=group_id).first()
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    by = User.objects.filter(pk=by_id).first()
+    if group is None or person is None or by is None or person_id == by_id:
+        return
+    _send(
+        [person],
+        actor=by,
+        kind=Kind.MEMBERSHIP_ENDED,
+        verb="banned you from" if banned else "removed you from",
+        group=group,
+        target=group,
+        banned=banned,
+        reason=reason,
+    )
+
+
 def mark_read(*, user: User, item_id: int) -> InboxItem | None:
     item = InboxItem.objects.filter(recipient=user, pk=item_id).first()
     if item is not None and item.unread:
@@ -426,6 +555,10 @@ def _handlers() -> dict[str, Callable[..., None]]:
             invited_to_group,
             join_request_decided,
             role_changed,
+            join_requests_changed,
+            reports_changed,
+            report_resolved,
+            membership_ended,
         )
     }
 

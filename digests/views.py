@@ -42,6 +42,14 @@ def item_url(item: InboxItem) -> str:
         return item.actor_user.get_absolute_url()
     if item.kind == Kind.INVITATION:
         return reverse("groups:invitations")
+    if item.kind == Kind.JOIN_REQUESTS:
+        return reverse("groups:members", args=[item.group.slug]) + "#requests"
+    if item.kind == Kind.REPORTS:
+        if item.group_id:
+            return reverse("groups:moderation", args=[item.group.slug])
+        return reverse("groups:site_moderation")
+    if item.kind in (Kind.REPORT_OUTCOME, Kind.MEMBERSHIP_ENDED):
+        return reverse("digests:inbox")
     if item.group_id:
         return item.group.get_absolute_url()
     return reverse("digests:inbox")

@@ -165,15 +165,13 @@ def restore_comment(*, comment: Comment, user: User) -> Comment:
 def report(*, reporter: User, reason: str, post: Post | None = None, comment=None) -> Report:
     """Anyone who can see the content can report it; reporting it twice is one report.
     The caller has checked visibility (the view answers 404 otherwise)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Say what is wrong, so the moderators can act on it."))
+    reason = reason_text(reason, required=_("Say what is wrong, so the moderators can act on it."))
     target_post = post if post is not None else comment.post
     fields = {"post": post} if post is not None else {"comment": comment}
     try:
         with transaction.atomic():
             made = Report.objects.create(
-                reporter=reporter, reason=reason[:1000], group_id=target_post.group_id, **fields
+                reporter=reporter, reason=reason, group_id=target_post.group_id, **fields
             )
             audit(
                 target_post.group,
@@ -181,7 +179,10 @@ def report(*, reporter: User, reason: str, post: Post | None = None, comment=Non
                 Action.REPORTED,
                 post=target_post,
                 comment=comment,
-                reason=reason[:1000],
+                reason=reason,
+            )
+            inbox.record(
+                inbox.reports_changed, group_id=target_post.group_id, reporter_id=reporter.pk
             )
             return made
     except IntegrityError:
@@ -238,9 +239,11 @@ def resolve_report(*, report: Report, user: User, resolution: str, note: str = "
     if resolution == Report.Resolution.WARNED:
         inbox.record(inbox.author_warned, report_id=report.pk)
     # Everyone else who reported the same thing gets the same answer.
-    Report.objects.filter(
+    same = Report.objects.filter(
         status=Report.Status.OPEN, post_id=report.post_id, comment_id=report.comment_id
-    ).update(
+    )
+    answered = [report.pk, *same.values_list("pk", flat=True)]
+    same.update(
         status=Report.Status.RESOLVED,
         resolution=resolution,
         note=report.note,
@@ -253,7 +256,9 @@ def resolve_report(*, report: Report, user: User, resolution: str, note: str = "
         Action.RESOLVED_REPORT,
         post=target_post,
         comment=report.comment,
-        reason=note.strip(),
+        reason=note,
         detail=resolution,
     )
+    inbox.record(inbox.report_resolved, report_ids=answered)
+    inbox.record(inbox.reports_changed, group_id=report.group_id)
     return report

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from access.actions import can_manage_group, membership_of
+from access.actions import can_manage_group, is_banned, membership_of
 from access.groups import can_read_group, visible_groups
 from groups import selectors
 from groups.models import Group, Invitation, JoinRequest, Membership
@@ -28,6 +28,10 @@ class GroupForViewer:
     can_manage: bool
     invitation: Invitation | None = None
     join_request: JoinRequest | None = None
+    banned: bool = False
+    # For those who manage it: what waits for them.
+    pending_requests: int = 0
+    open_reports: int = 0
 
 
 def group_for_viewer(
@@ -50,8 +54,12 @@ def group_for_viewer(
     if need_read and not place.can_read:
         raise PermissionDenied(_("Only members can see this group's posts."))
     if membership is None:
-        place.invitation = selectors.pending_invitation_of(request.user, group)
-        place.join_request = selectors.pending_request_of(request.user, group)
+        place.banned = is_banned(request.user, group)
+        if not place.banned:
+            place.invitation = selectors.pending_invitation_of(request.user, group)
+            place.join_request = selectors.pending_request_of(request.user, group)
+    if place.can_manage:
+        place.pending_requests, place.open_reports = selectors.waiting_for_managers(group)
     return place
 
 

@@ -3,11 +3,11 @@ or read a group, and who may act in it, is decided in `access.groups` and `acces
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from access.groups import my_groups, visible_groups, with_activity, with_is_member
 from esn.textsearch import folded, word_start
-from groups.models import Ban, Group, Invitation, JoinRequest, Membership
+from groups.models import Ban, Group, Invitation, JoinRequest, Membership, Report
 
 
 def directory(user, *, query: str = "", kind: str = "") -> QuerySet[Group]:
@@ -83,3 +83,16 @@ def pending_invitation_of(user, group: Group) -> Invitation | None:
 
 def bans(group: Group) -> QuerySet[Ban]:
     return Ban.objects.filter(group=group).select_related("user", "banned_by").order_by("-id")
+
+
+def waiting_for_managers(group: Group) -> tuple[int, int]:
+    """Pending join requests and open reports of the group, in one query."""
+    counts = Group.objects.filter(pk=group.pk).aggregate(
+        requests=Count(
+            "join_requests",
+            filter=Q(join_requests__status=JoinRequest.Status.PENDING),
+            distinct=True,
+        ),
+        reports=Count("reports", filter=Q(reports__status=Report.Status.OPEN), distinct=True),
+    )
+    return counts["requests"], counts["reports"]

@@ -216,6 +216,7 @@ def request_to_join(*, user: User, group: Group, message: str = "") -> JoinReque
         return pending
     request = JoinRequest.objects.create(group=group, user=user, message=reason_text(message))
     audit(group, user, Action.REQUESTED)
+    inbox.record(inbox.join_requests_changed, group_id=group.pk, requester_id=user.pk)
     return request
 
 
@@ -227,6 +228,7 @@ def withdraw_request(*, user: User, group: Group) -> None:
     ).update(status=JoinRequest.Status.WITHDRAWN, decided_at=timezone.now())
     if updated:
         audit(group, user, Action.WITHDREW)
+        inbox.record(inbox.join_requests_changed, group_id=group.pk)
 
 
 @transaction.atomic
@@ -272,6 +274,7 @@ def approve_request(*, request: JoinRequest, manager: User) -> Membership | None
     membership = _add_member(group, request.user)
     audit(group, manager, Action.APPROVED, target_user=request.user)
     inbox.record(inbox.join_request_decided, request_id=request.pk)
+    inbox.record(inbox.join_requests_changed, group_id=group.pk)
     return membership
 
 
@@ -286,6 +289,7 @@ def decline_request(*, request: JoinRequest, manager: User, reason: str = "") ->
     if updated:
         audit(group, manager, Action.DECLINED_REQUEST, target_user=request.user, reason=reason)
         inbox.record(inbox.join_request_decided, request_id=request.pk, reason=reason)
+        inbox.record(inbox.join_requests_changed, group_id=group.pk)
 
 
 def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[str]]:
@@ -373,11 +377,13 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     invitation.status, invitation.decided_at = Invitation.Status.ACCEPTED, timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
     # An invitation answers a pending request too.
-    JoinRequest.objects.filter(group=group, user=user, status=JoinRequest.Status.PENDING).update(
-        status=JoinRequest.Status.APPROVED, decided_at=timezone.now()
-    )
+    answered = JoinRequest.objects.filter(
+        group=group, user=user, status=JoinRequest.Status.PENDING
+    ).update(status=JoinRequest.Status.APPROVED, decided_at=timezone.now())
     membership = _add_member(group, user)
     audit(group, user, Action.ACCEPTED)
+    if answered:
+        inbox.record(inbox.join_requests_changed, group_id=group.pk)
     return membership
 
 
@@ -427,6 +433,14 @@ def remove_member(*, group: Group, manager: User, person: User, reason: str = ""
     _check_keeps_an_owner(group, target)
     _drop_member(group, person)
     audit(group, manager, Action.REMOVED_MEMBER, target_user=person, reason=reason)
+    inbox.record(
+        inbox.membership_ended,
+        group_id=group.pk,
+        person_id=person.pk,
+        by_id=manager.pk,
+        banned=False,
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -451,7 +465,16 @@ def ban_member(*, group: Group, manager: User, person: User, reason: str) -> Non
         Invitation.objects.filter(
             group=group, invitee=person, status=Invitation.Status.PENDING
         ).update(status=Invitation.Status.REVOKED, decided_at=timezone.now())
-        audit(group, manager, Action.BANNED, target_user=person, reason=reason.strip())
+        audit(group, manager, Action.BANNED, target_user=person, reason=reason)
+        inbox.record(
+            inbox.membership_ended,
+            group_id=group.pk,
+            person_id=person.pk,
+            by_id=manager.pk,
+            banned=True,
+            reason=reason,
+        )
+        inbox.record(inbox.join_requests_changed, group_id=group.pk)
 
 
 @transaction.atomic
