@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from digests.models import DigestRun, InboxEvent, SiteSettings
+from digests.models import DigestRun, InboxEvent, SiteSettings, UnreadEmailSent
 from digests.preferences import people_on_the_default
 
 
@@ -23,6 +23,10 @@ class SiteSettingsAdmin(admin.ModelAdmin):
                     "mentions_in_digest",
                 ]
             },
+        ),
+        (
+            _("Unread mentions, replies and invitations"),
+            {"fields": ["unread_email", "unread_email_delay"]},
         ),
         (_("Guests"), {"fields": ["guests_get_digests"]}),
     ]
@@ -71,6 +75,16 @@ class DigestRunAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "user__email", "period"]
     list_select_related = ["user"]
     date_hierarchy = "planned_at"
+
+
+@admin.register(UnreadEmailSent)
+class UnreadEmailSentAdmin(ReadOnlyAdmin):
+    """Unread-message emails sent, for answering "why did I get this?"."""
+
+    list_display = ["user", "sent_at", "item_count"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "sent_at"
 
 
 @admin.register(InboxEvent)

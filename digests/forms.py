@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from digests.models import Frequency, Level, SiteSettings, SourceKind
+from digests.models import Frequency, Level, SiteSettings, SourceKind, UnreadEmail
 from digests.preferences import check_time_zone
 
 
@@ -21,6 +21,11 @@ class DigestForm(forms.Form):
 
     frequency = forms.ChoiceField(label=_("Email digest"), widget=forms.RadioSelect)
     time_zone = forms.CharField(label=_("Time zone"), required=False)
+    unread_email = forms.ChoiceField(
+        label=_("Mentions, replies and invitations you have not read"),
+        widget=forms.RadioSelect,
+        required=False,
+    )
 
     def __init__(self, *args, site: SiteSettings, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +35,15 @@ class DigestForm(forms.Form):
             *Frequency.choices,
         ]
         self.fields["frequency"].required = False
+        site_unread = (
+            _("email them after %(n)d minutes") % {"n": site.unread_email_delay}
+            if site.unread_email
+            else _("only in the inbox and digest")
+        )
+        self.fields["unread_email"].choices = [
+            ("", _("Site default (now: %(default)s)") % {"default": site_unread}),
+            *UnreadEmail.choices,
+        ]
         self.fields["time_zone"].widget = forms.Select(
             choices=[("", _("Site time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}), *_zones()]
         )

@@ -44,6 +44,14 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+class UnreadEmail(models.TextChoices):
+    """What happens to a mention, reply or invitation still unread after a while."""
+
+    DELAY = "delay", _("Email me what is still unread after a while")
+    DIGEST = "digest", _("Only in my digest")
+    OFF = "off", _("Never email it")
+
+
 class SiteSettings(models.Model):
     """The site's notification defaults. One row; read through `SiteSettings.current()`,
     which is cached and refreshed whenever an admin saves."""
@@ -90,6 +98,20 @@ class SiteSettings(models.Model):
         help_text=_("They are always in the inbox."),
     )
     guests_get_digests = models.BooleanField(_("guests get digests"), default=False)
+    unread_email = models.BooleanField(
+        _("email unread mentions, replies and invitations"),
+        default=True,
+        help_text=_(
+            "One email listing what is addressed to a person and still unread after the delay "
+            "below, then nothing more until the delay has passed again. Never new posts from "
+            "what they follow. Each person can turn it off for themselves."
+        ),
+    )
+    unread_email_delay = models.PositiveSmallIntegerField(
+        _("after this many minutes unread"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,6 +155,12 @@ class DigestChoice(models.Model):
     )
     frequency = models.CharField(_("digest"), max_length=10, choices=Frequency.choices, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    unread_email = models.CharField(
+        _("unread mentions, replies and invitations"),
+        max_length=10,
+        choices=UnreadEmail.choices,
+        blank=True,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -202,6 +230,8 @@ class InboxItem(AbstractNotification):
     # a key; at most one row per recipient and key.
     key = models.CharField(max_length=80, blank=True, default="")
     count = models.PositiveIntegerField(default=1)
+    # Claimed by the unread-email sender before it mails the row: never mailed twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractNotification.Meta):
         abstract = False
@@ -296,3 +326,21 @@ class InboxEvent(models.Model):
     def __str__(self) -> str:
         state = "delivered" if self.delivered_at else f"pending, {self.attempts} attempts"
         return f"{self.handler}({self.arguments}) {state}"
+
+
+class UnreadEmailSent(models.Model):
+    """The ledger of unread-message emails: one row per email, made in the same transaction
+    that claims its inbox rows. It also paces them: nobody gets a second one before the
+    site's delay has passed again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unread_emails"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    item_count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-sent_at"], name="digests_unread_email_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.item_count} unread at {self.sent_at}"

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from access.actions import receives_digests
 from access.viewer import Viewer
-from digests.models import DigestChoice, Frequency, Level, SiteSettings, SourceChoice, SourceKind
+from digests.models import (
+    DigestChoice,
+    Frequency,
+    Level,
+    SiteSettings,
+    SourceChoice,
+    SourceKind,
+    UnreadEmail,
+)
 from groups import services as group_services
 from groups.models import Membership
 from hashtags.models import HashtagFollow
@@ -55,17 +63,28 @@ def check_time_zone(name: str) -> str:
 
 
 @transaction.atomic
-def set_frequency(*, user: User, frequency: str, time_zone: str | None = None) -> None:
+def set_frequency(
+    *,
+    user: User,
+    frequency: str,
+    time_zone: str | None = None,
+    unread_email: str | None = None,
+) -> None:
     """`frequency` "" means: follow the site default from now on; `time_zone` "" means the
-    site's time zone, None leaves it as it is."""
+    site's time zone, None leaves it as it is; `unread_email` likewise ("" the site default,
+    None unchanged)."""
     if frequency and frequency not in Frequency.values:
         raise ValidationError(_("Choose off, daily or weekly."))
+    if unread_email and unread_email not in UnreadEmail.values:
+        raise ValidationError(_("Choose when unread messages are emailed."))
     if time_zone is not None:
         time_zone = check_time_zone(time_zone)
     choice, _created = DigestChoice.objects.select_for_update().get_or_create(user=user)
     choice.frequency = frequency
     if time_zone is not None:
         choice.time_zone = time_zone
+    if unread_email is not None:
+        choice.unread_email = unread_email
     choice.save()
 
 

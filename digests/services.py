@@ -97,11 +97,17 @@ def _audience(post: Post, candidate_ids: Iterable[int], actor_id: int) -> list[U
 
 
 def post_published(*, post_id: int, mentioned_user_ids: list[int]) -> None:
-    """Tell the people mentioned in a post (new mentions only, after an edit)."""
+    """Tell the people mentioned in a post: once per person and post, ever (a mention edited
+    out and back in, or a delivery repeated, tells nobody twice)."""
     post = Post.objects.select_related("author", "group").filter(pk=post_id).first()
     if post is None or not mentioned_user_ids:
         return
-    recipients = _audience(post, mentioned_user_ids, post.author_id)
+    told = set(
+        InboxItem.objects.filter(
+            post=post, comment__isnull=True, kind=Kind.MENTION, recipient_id__in=mentioned_user_ids
+        ).values_list("recipient_id", flat=True)
+    )
+    recipients = _audience(post, set(mentioned_user_ids) - told, post.author_id)
     _send(
         recipients,
         actor=post.author,

@@ -32,7 +32,15 @@ def _context(request: HtmxHttpRequest, form: DigestForm, site: SiteSettings) -> 
 def my_settings(request: HtmxHttpRequest) -> HttpResponseBase:
     site = SiteSettings.current()
     choice = DigestChoice.objects.filter(user=request.user).first()
-    initial = {"frequency": choice.frequency, "time_zone": choice.time_zone} if choice else {}
+    initial = (
+        {
+            "frequency": choice.frequency,
+            "time_zone": choice.time_zone,
+            "unread_email": choice.unread_email,
+        }
+        if choice
+        else {}
+    )
     form = DigestForm(request.POST or None, site=site, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not receives_digests(request.user, site):
@@ -42,6 +50,7 @@ def my_settings(request: HtmxHttpRequest) -> HttpResponseBase:
                 user=request.user,
                 frequency=form.cleaned_data["frequency"],
                 time_zone=form.cleaned_data["time_zone"],
+                unread_email=form.cleaned_data["unread_email"],
             )
             messages.success(request, _("Your digest settings are saved."))
             return redirect("digests:settings")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from digests import planning, services
+from digests import planning, services, unread
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -46,3 +46,10 @@ def deliver_inbox_event(event_id: int) -> bool:
 def sweep_inbox_events() -> int:
     """Deliver events no worker was told about (the broker was down at the time)."""
     return services.deliver_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_unread_emails() -> dict:
+    """Email each person what is addressed to them and still unread (digests.unread)."""
+    result = unread.send_unread_emails()
+    return {"sent": result.sent, "rows": result.rows, "failed": result.failed}

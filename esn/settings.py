@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "people.tasks.forget_old_sign_in_failures",
         "schedule": crontab(minute="*/30"),
     },
+    # Mentions, replies and invitations still unread after the site's delay, by email.
+    "send-unread-emails": {
+        "task": "digests.tasks.send_unread_emails",
+        "schedule": 60.0,
+    },
     # Inbox events a worker was never told about (Redis down when they were recorded).
     "sweep-inbox-events": {
         "task": "digests.tasks.sweep_inbox_events",

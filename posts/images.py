@@ -50,13 +50,19 @@ def check_image(upload: UploadedFile) -> SimpleUploadedFile:
                     _("“%(name)s” is a %(format)s image; allowed are JPEG, PNG, GIF and WebP.")
                     % {"name": name, "format": image.format}
                 )
-            if image.width * image.height > settings.IMAGE_MAX_PIXELS:
+            # An animated image is decoded frame by frame: the cap holds for all of them
+            # together (12 frames of 16 megapixels are 192 megapixels of work).
+            frames = getattr(image, "n_frames", 1)
+            if image.width * image.height * frames > settings.IMAGE_MAX_PIXELS:
                 raise Image.DecompressionBombError
             fmt = image.format
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
-            _("“%(name)s” has too many pixels; images can be at most %(mp)d megapixels.")
+            _(
+                "“%(name)s” has too many pixels (all its frames together); images can be at "
+                "most %(mp)d megapixels."
+            )
             % {"name": name, "mp": settings.IMAGE_MAX_PIXELS // 1_000_000}
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -69,13 +75,16 @@ def check_image(upload: UploadedFile) -> SimpleUploadedFile:
 
 def _reencode(image: Image.Image, fmt: str, name: str) -> SimpleUploadedFile:
     out = io.BytesIO()
+    # Pillow copies a JPEG's or GIF's comment field into the new file unless told otherwise:
+    # it goes with the rest of the metadata.
     if fmt == "GIF" and getattr(image, "is_animated", False):
-        image.save(out, format="GIF", save_all=True)
+        image.save(out, format="GIF", save_all=True, comment=b"")
     else:
         image = ImageOps.exif_transpose(image)
         if fmt == "JPEG" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
-        image.save(out, format=fmt, **({"quality": 88} if fmt == "JPEG" else {}))
+        options = {"JPEG": {"quality": 88, "comment": b""}, "GIF": {"comment": b""}}
+        image.save(out, format=fmt, **options.get(fmt, {}))
     stem = name.rsplit(".", 1)[0][:80] or "image"
     return SimpleUploadedFile(
         f"{stem}{EXTENSIONS[fmt]}", out.getvalue(), content_type=ALLOWED_FORMATS[fmt]

@@ -170,3 +170,17 @@ def test_a_banned_person_is_not_offered_ask_to_join(owner, member, client):
 def test_mentions_go_into_the_digest_by_default(db):
     SiteSettings.objects.all().delete()
     assert SiteSettings.current().mentions_in_digest is True
+
+
+def test_a_mention_edited_out_and_back_in_tells_the_person_once(
+    member, colleague, django_capture_on_commit_callbacks
+):
+    from posts import services as post_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_services.create_post(author=colleague, body="Ask @mia.member")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.edit_post(post=post, editor=colleague, body="Ask someone")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_services.edit_post(post=post, editor=colleague, body="Ask @mia.member after all")
+    assert InboxItem.objects.filter(recipient=member, kind=Kind.MENTION, post=post).count() == 1

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from digests import planning, preferences
-from digests.models import Frequency, SiteSettings
+from digests.models import DigestChoice, Frequency, SiteSettings
 from groups import services as group_services
 from groups.models import Group
 from people.models import User
@@ -118,10 +118,16 @@ def test_change_my_digest_to_weekly_and_mute_a_group(page):
 
     page.get_by_label("Weekly", exact=True).check()
     page.get_by_label("Time zone").select_option("Europe/Berlin")
+    # Unread mentions and replies: the site emails them after 30 minutes; Mia keeps them for
+    # her digest instead.
+    expect(page.get_by_label("Site default (now: email them after 30 minutes)")).to_be_checked()
+    page.get_by_label("Only in my digest").check()
     page.get_by_role("button", name="Save digest settings").click()
     expect(page.get_by_text("Your digest settings are saved.")).to_be_visible()
     expect(page.get_by_label("Weekly", exact=True)).to_be_checked()
+    expect(page.get_by_label("Only in my digest")).to_be_checked()
     assert preferences.effective_frequency(mia) == Frequency.WEEKLY
+    assert DigestChoice.objects.get(user=mia).unread_email == "digest"
 
     # Muting the group swaps just its row (htmx) and says so.
     row = page.locator(f"#source-group-{noisy.pk}")

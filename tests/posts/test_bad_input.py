@@ -8,6 +8,7 @@ import io
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -377,3 +378,36 @@ def test_safe_links_survive_sanitising(member_client):
     html = Post.objects.get().body_html
     assert 'href="https://docs.example/a?b=1"' in html
     assert 'rel="nofollow noopener"' in html
+
+
+def test_an_animated_gif_counts_the_pixels_of_all_its_frames(settings):
+    """12 frames of 4 megapixels are 48 megapixels of work: over a 40 MP cap, though each
+    frame alone is under it."""
+    from PIL import Image as PILImage
+
+    from posts.images import check_image
+
+    settings.IMAGE_MAX_PIXELS = 40_000_000
+    frames = [PILImage.new("P", (2000, 2000), n) for n in range(12)]
+    data = io.BytesIO()
+    frames[0].save(data, format="GIF", save_all=True, append_images=frames[1:], duration=100)
+    upload = SimpleUploadedFile("anim.gif", data.getvalue(), content_type="image/gif")
+    with pytest.raises(ValidationError, match="all its frames together"):
+        check_image(upload)
+    # The same frames, fewer of them, pass.
+    small = io.BytesIO()
+    frames[0].save(small, format="GIF", save_all=True, append_images=frames[1:3], duration=100)
+    check_image(SimpleUploadedFile("ok.gif", small.getvalue(), content_type="image/gif"))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "GIF"])
+def test_comment_fields_are_stripped_with_the_rest_of_the_metadata(fmt):
+    from PIL import Image as PILImage
+
+    from posts.images import check_image
+
+    image = PILImage.new("RGB" if fmt == "JPEG" else "P", (40, 30))
+    data = io.BytesIO()
+    image.save(data, format=fmt, comment=b"HOME-ADDRESS 52.37N 4.89E")
+    clean = check_image(SimpleUploadedFile(f"x.{fmt.lower()}", data.getvalue()))
+    assert b"HOME-ADDRESS" not in clean.read()
