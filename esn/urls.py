@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from discovery import views as discovery_views
-from esn import views
+from esn import pickers, views
 from people.forms import SignInForm
 from posts import views as post_views
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("hashtags/", include("hashtags.urls")),
     path("groups/", include("groups.urls")),
     path("search/", views.search, name="search"),
+    path("pick/people/", pickers.people, name="pick_people"),
+    path("pick/hashtags/", pickers.hashtags, name="pick_hashtags"),
     path("", include("digests.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(

@@ -54,7 +54,12 @@ class InviteForm(forms.Form):
     usernames = forms.CharField(
         label=_("People"),
         required=False,
-        help_text=_("Usernames, separated by spaces or commas (e.g. ana.jansen, @carl)."),
+        max_length=2000,
+        widget=forms.TextInput(attrs={"data-picker": "people", "autocomplete": "off"}),
+        help_text=_(
+            "Type a name and pick the person; several people, separated by commas. "
+            "Usernames work too (ana.jansen, @carl)."
+        ),
     )
     department = forms.ModelChoiceField(
         label=_("Everyone in a department"),

@@ -249,3 +249,24 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
             expert.person = people[pk]
             result.append(expert)
     return result
+
+
+def hashtags_for_picker(user: User, text: str, *, limit: int = 8, days: int = 90) -> list[Hashtag]:
+    """Hashtags the viewer may know whose name, or a `_`-separated part of it, starts with
+    `text` (as search does), most used first: `.uses` counts the posts of the last `days`
+    that carry it and the viewer may see, so people reuse the spelling everyone uses. Two
+    queries."""
+    word = text.strip().lstrip("#")
+    if not word or not as_viewer(user).can_use_site:
+        return []
+    tags = list(search_hashtags(user, [word])[: limit * 4])
+    uses = dict(
+        _recent_links(user, days)
+        .filter(tag_id__in=[t.pk for t in tags])
+        .values("tag_id")
+        .annotate(n=Count("id"))
+        .values_list("tag_id", "n")
+    )
+    for tag in tags:
+        tag.uses = uses.get(tag.pk, 0)
+    return sorted(tags, key=lambda t: (-t.uses, t.slug))[:limit]

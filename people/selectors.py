@@ -96,3 +96,26 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
         When(Q(search_name__regex=word_start(words[0])), then=Value(0)), default=Value(1)
     )
     return qs.annotate(search_name=name).order_by(by_name, "first_name", "last_name", "username")
+
+
+# People offered by the @mention and invitation pickers.
+PICKER_LIMIT = 8
+
+
+def people_for_picker(viewer: Any, text: str, *, limit: int = PICKER_LIMIT) -> list[User]:
+    """People the viewer may see, nobody blocked either way, whose name or username has a
+    word starting with each word of `text` (accents and case ignored: "zoe" and "mulder"
+    both find Zoë Mulder). Whose first name starts with it first, then alphabetical. One
+    query, with their department."""
+    words = text.split()[:3]
+    if not words:
+        return []
+    qs = (
+        visible_people(viewer, hide_blocked=True)
+        .annotate(search_name=folded("first_name", "last_name", "username"))
+        .annotate(search_first=folded("first_name", "username"))
+    )
+    for word in words:
+        qs = qs.filter(search_name__regex=word_start(word))
+    first = Case(When(Q(search_first__regex=word_start(words[0])), then=Value(0)), default=Value(1))
+    return list(qs.order_by(first, "first_name", "last_name", "username")[:limit])

@@ -31,6 +31,7 @@ class PostForm(forms.Form):
             attrs={
                 "rows": 3,
                 "placeholder": _("Share an idea, a question, a #topic… mention people with @"),
+                "data-picker": "text",
             }
         ),
         required=False,  # the service says why an empty post is refused
@@ -77,7 +78,10 @@ class PostForm(forms.Form):
 
 class EditPostForm(forms.Form):
     body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), required=False, strip=False
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6, "data-picker": "text"}),
+        required=False,
+        strip=False,
     )
     is_question = forms.BooleanField(
         label=_("This is a question"),
@@ -89,7 +93,9 @@ class EditPostForm(forms.Form):
 class CommentForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"),
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Write a comment…")}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("Write a comment…"), "data-picker": "text"}
+        ),
         required=False,
         strip=False,
     )
