@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 EMBEDDED := $(BIN)/python -m esn.embedded exec --
 
-.PHONY: run test lint format check migrate shell seed digests bench bench-search e2e clean help
+.PHONY: run test lint format check migrate shell seed digests bench bench-search bench-pickers e2e clean help
 
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
@@ -71,6 +71,10 @@ bench: $(STAMP)
 # Its own database (esn_bench_search, created and emptied): ARGS="--sizes 10000,100000"
 bench-search: $(STAMP)
 	$(EMBEDDED) $(BIN)/python bench/search.py $(ARGS)
+
+# The @people and #hashtag pickers on bench/feed.py's data (run `make bench` first).
+bench-pickers: $(STAMP)
+	$(EMBEDDED) $(BIN)/python bench/pickers.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .ruff_cache

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from esn.text import clean_name
+from esn.textsearch import folded
 
 
 class Department(models.Model):
@@ -79,6 +80,13 @@ class User(AbstractUser):
     # have had the chance to see in the app.
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The name and username, lowercased and accents folded, kept by PostgreSQL: the people
+    # picker matches word starts in it without folding 10,000 names on every keystroke.
+    search_name = models.GeneratedField(
+        expression=folded("first_name", "last_name", "username"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [models.Index(Lower("username"), name="people_user_username_lower")]

@@ -90,12 +90,12 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
             Q(search_profile__regex=pattern)
             | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
         )
-    # Whose name starts with the first word comes before whose department or skill does.
-    name = folded("first_name", "last_name", "username")
+    # Whose name starts with the first word comes before whose department or skill does
+    # (`search_name`: the folded name and username, stored).
     by_name = Case(
         When(Q(search_name__regex=word_start(words[0])), then=Value(0)), default=Value(1)
     )
-    return qs.annotate(search_name=name).order_by(by_name, "first_name", "last_name", "username")
+    return qs.order_by(by_name, "first_name", "last_name", "username")
 
 
 # People offered by the @mention and invitation pickers.
@@ -110,12 +110,12 @@ def people_for_picker(viewer: Any, text: str, *, limit: int = PICKER_LIMIT) -> l
     words = text.split()[:3]
     if not words:
         return []
-    qs = (
-        visible_people(viewer, hide_blocked=True)
-        .annotate(search_name=folded("first_name", "last_name", "username"))
-        .annotate(search_first=folded("first_name", "username"))
-    )
+    qs = visible_people(viewer, hide_blocked=True)
     for word in words:
         qs = qs.filter(search_name__regex=word_start(word))
-    first = Case(When(Q(search_first__regex=word_start(words[0])), then=Value(0)), default=Value(1))
+    # The stored name starts with the first name.
+    first = Case(
+        When(Q(search_name__regex=word_start(words[0], boundary="^")), then=Value(0)),
+        default=Value(1),
+    )
     return list(qs.order_by(first, "first_name", "last_name", "username")[:limit])

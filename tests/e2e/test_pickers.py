@@ -49,7 +49,7 @@ def test_mention_and_hashtag_pickers_in_the_composer_and_comments(page: Page):
 
     box.press_sequentially("for #onbo")
     expect(page.get_by_role("option").first).to_contain_text("#sales_onboarding")
-    expect(page.get_by_role("option").first).to_contain_text("2 posts lately")
+    expect(page.get_by_role("option").first).to_contain_text("2 posts this week")
     box.press("Tab")
     expect(box).to_have_value("Thanks @zoe.mulder and @zora.mills for #sales_onboarding ")
     page.get_by_role("button", name="Publish").click()
