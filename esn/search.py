@@ -25,11 +25,13 @@ def search_results(
 ) -> dict[str, Any]:
     """What the page shows for `words` (already parsed) with the form's filters: the tabs
     with their counts, and the chosen tab's results (a page of posts, or the first people,
-    groups or hashtags). An invalid filter leaves the Posts tab empty, never wrong."""
+    groups or hashtags). With no tab chosen and no post found, the first tab that found
+    something opens. An invalid filter leaves the Posts tab empty, never wrong."""
     filters_ok = form.is_valid()
     data = form.cleaned_data
     sort = data.get("sort") or post_search.SORT_BEST
-    tab = tab if tab in TABS else "posts"
+    chosen = tab in TABS
+    tab = tab if chosen else "posts"
     context: dict[str, Any] = {"tab": tab, "sort": sort, "filters_ok": filters_ok}
     if not words:
         return context
@@ -49,6 +51,10 @@ def search_results(
     }
     counts = {"posts": matches.total if matches else 0}
     counts.update({name: qs.count() for name, qs in lists.items()})
+    if not chosen and not counts["posts"]:
+        # A name typed in the box: open on the tab that has results.
+        tab = next((name for name in TABS if counts[name]), "posts")
+        context["tab"] = tab
     more_posts = bool(matches and matches.more)
     labels = {
         "posts": _("Posts"),

@@ -71,7 +71,7 @@ def search(request: HtmxHttpRequest) -> HttpResponseBase:
             request.user,
             form,
             words,
-            tab=request.GET.get("tab", "posts"),
+            tab=request.GET.get("tab", ""),
             page=_page_number(request),
         ),
     }

@@ -24,7 +24,17 @@ class MultipleImageField(forms.FileField):
         return [super(MultipleImageField, self).clean(f, initial) for f in files]
 
 
-class PostForm(forms.Form):
+class MentionCheck(forms.Form):
+    """The @names the author was told match nobody, and chose to keep (sent back with the
+    form: publishing again with the same names goes through)."""
+
+    unmatched_ok = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def acknowledged(self) -> set[str]:
+        return {n.lower() for n in self.cleaned_data.get("unmatched_ok", "").split()}
+
+
+class PostForm(MentionCheck):
     body = forms.CharField(
         label=_("What would you like to share?"),
         widget=forms.Textarea(
@@ -90,7 +100,7 @@ class EditPostForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
+class CommentForm(MentionCheck):
     body = forms.CharField(
         label=_("Comment"),
         widget=forms.Textarea(

@@ -83,6 +83,19 @@ def _render_text(text: str, *, max_length: int, what: str) -> _Rendered:
     return _Rendered(markup=markup, mentioned=list(dict.fromkeys(mentioned)))
 
 
+def unknown_mentions(text: str) -> list[str]:
+    """The @names in `text` that are nobody's username (as typed, in order)."""
+    names = render(text or "").mentions
+    if not names:
+        return []
+    known = set(
+        User.objects.annotate(lname=Lower("username"))
+        .filter(lname__in={n.lower() for n in names}, is_active=True)
+        .values_list("lname", flat=True)
+    )
+    return [n for n in names if n.lower() not in known]
+
+
 def _check_images(images: Sequence[UploadedFile]) -> list[UploadedFile]:
     if len(images) > settings.POST_MAX_IMAGES:
         raise ValidationError(

@@ -22,8 +22,9 @@ from esn.paging import page_cursor, render_feed
 from esn.typing import HtmxHttpRequest
 from groups.selectors import invitations_for
 from hashtags.selectors import get_visible_hashtag
+from people.selectors import people_for_picker
 from posts import selectors, services
-from posts.forms import CommentForm, EditPostForm, PostForm
+from posts.forms import CommentForm, EditPostForm, MentionCheck, PostForm
 from posts.models import Comment, Post, PostImage
 
 
@@ -52,10 +53,35 @@ def all_posts(request: HtmxHttpRequest) -> HttpResponseBase:
     )
 
 
+def _mentions_need_a_look(request: HtmxHttpRequest, form: MentionCheck, text: str) -> bool:
+    """An @name that matches nobody is flagged before publishing, with who was likely meant;
+    publishing again as it is is the author's choice (the names travel back in the form)."""
+    unknown = services.unknown_mentions(text)
+    if not unknown or {n.lower() for n in unknown} <= form.acknowledged():
+        return False
+    sentences = []
+    for name in unknown:
+        likely = people_for_picker(request.viewer, name.replace(".", " "), limit=2)
+        if likely:
+            guesses = _(" or ").join(f"{p.display_name} (@{p.username})" for p in likely)
+            sentences.append(
+                _("Nobody is called @%(name)s: did you mean %(guesses)s?")
+                % {"name": name, "guesses": guesses}
+            )
+        else:
+            sentences.append(_("Nobody is called @%(name)s.") % {"name": name})
+    sentences.append(_("Correct the name, or publish again to keep it as plain text."))
+    data = form.data.copy()
+    data["unmatched_ok"] = " ".join(dict.fromkeys(unknown))
+    form.data = data
+    form.add_error(None, " ".join(sentences))
+    return True
+
+
 @require_POST
 def create(request: HtmxHttpRequest) -> HttpResponseBase:
     form = PostForm(request.POST, request.FILES, user=request.user)
-    if form.is_valid():
+    if form.is_valid() and not _mentions_need_a_look(request, form, form.cleaned_data["body"]):
         try:
             post = services.create_post(
                 author=request.user,
@@ -157,7 +183,7 @@ def like(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 def comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
     form = CommentForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and not _mentions_need_a_look(request, form, form.cleaned_data["body"]):
         try:
             new = services.add_comment(
                 post=post, author=request.user, body=form.cleaned_data["body"]

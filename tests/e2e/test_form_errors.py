@@ -12,21 +12,9 @@ from playwright.sync_api import Page, expect
 
 from groups.models import Group
 from posts.models import Post
-from tests.e2e.browser import PHONE, sign_in
+from tests.e2e.browser import PHONE, expected_failures, sign_in
 from tests.factories import UserFactory, make_post
 from tests.groups.helpers import make_group
-
-
-def expected_failures(browser_errors: list[str]) -> None:
-    """A 4xx answer is logged by Chromium (and htmx, for the ones it does not swap) on the
-    console; here that is the point of the test, so those lines are expected."""
-    browser_errors[:] = [
-        e
-        for e in browser_errors
-        if "status of 4" not in e
-        and "htmx:responseError" not in e
-        and "Response Status Error" not in e
-    ]
 
 
 @pytest.fixture

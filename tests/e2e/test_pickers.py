@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from groups.models import Group
-from tests.e2e.browser import PHONE, scroll_width, sign_in
+from tests.e2e.browser import PHONE, expected_failures, scroll_width, sign_in
 from tests.factories import UserFactory, make_post
 from tests.groups.helpers import make_group
 
@@ -85,3 +85,26 @@ def test_invite_people_by_name_with_the_picker_on_a_phone(new_page):
     expect(
         page.get_by_text("2 invitation(s) sent. Each person decides whether to join.")
     ).to_be_visible()
+
+
+def test_a_mention_that_matches_nobody_is_flagged_before_publishing(page: Page, browser_errors):
+    ana = UserFactory(username="ana.jansen", first_name="Ana", last_name="Jansen")
+    UserFactory(username="marieke.devries", first_name="Marieke", last_name="de Vries")
+    sign_in(page, ana)
+    box = page.get_by_label("What would you like to share?")
+    box.fill("Thanks @marieke for the numbers")
+    page.get_by_role("button", name="Publish").click()
+
+    warning = page.locator("#composer .form-errors")
+    expect(warning).to_contain_text(
+        "Nobody is called @marieke: did you mean Marieke de Vries (@marieke.devries)?"
+    )
+    expect(warning).to_be_focused()
+    expect(box).to_have_value("Thanks @marieke for the numbers")
+    expect(page.locator("#feed-items").get_by_role("article")).to_have_count(0)
+
+    # Publishing again as it is: the author's choice.
+    page.get_by_role("button", name="Publish").click()
+    article = page.locator("#feed-items").get_by_role("article")
+    expect(article).to_contain_text("Thanks @marieke for the numbers")
+    expected_failures(browser_errors)

@@ -320,3 +320,20 @@ def test_nul_characters_in_queries_are_a_clear_400_and_in_names_a_404(member_cli
 )
 def test_a_nul_character_in_a_name_in_the_path_is_a_404_on_every_route(member_client, path):
     assert member_client.get(path).status_code == 404
+
+
+def test_a_name_search_opens_on_the_tab_that_has_results(member_client):
+    import re as regex
+
+    from tests.factories import UserFactory
+
+    UserFactory(username="marieke.devries", first_name="Marieke", last_name="de Vries")
+
+    def current_tab(params) -> str:
+        html = member_client.get(reverse("search"), params).content.decode()
+        [tab] = regex.findall(r'tab=(\w+)[^"]*" hx-get="[^"]*"[^>]*aria-current="page"', html)
+        return tab
+
+    assert current_tab({"q": "marieke"}) == "people"
+    # Asked for the Posts tab by name, it stays there.
+    assert current_tab({"q": "marieke", "tab": "posts"}) == "posts"

@@ -282,3 +282,26 @@ def test_home_loads_its_side_cards_after_the_feed_and_links_them_without_javascr
     html = page.content.decode()
     assert page.status_code == 200 and "<h1>Discover</h1>" in html
     assert "#town_hall" in html and "Carl Colleague" in html  # trending, and whom to follow
+
+
+def test_an_unknown_mention_is_flagged_once_then_published_as_typed(member_client, member):
+    from people.models import User as Person
+    from posts.models import Post as Posted
+
+    Person.objects.create(username="marieke.devries", first_name="Marieke", last_name="de Vries")
+    url = reverse("posts:create")
+    first = member_client.post(url, {"body": "Thanks @marieke and @nobody.atall"})
+    assert first.status_code == 422
+    html = first.content.decode()
+    assert "Nobody is called @marieke: did you mean Marieke de Vries (@marieke.devries)?" in html
+    assert "Nobody is called @nobody.atall." in html
+    assert 'name="unmatched_ok" value="marieke nobody.atall"' in html
+    assert not Posted.objects.exists()
+    again = member_client.post(
+        url, {"body": "Thanks @marieke and @nobody.atall", "unmatched_ok": "marieke nobody.atall"}
+    )
+    assert again.status_code == 302
+    assert Posted.objects.get(author=member).body == "Thanks @marieke and @nobody.atall"
+    # A new unknown name is flagged again.
+    third = member_client.post(url, {"body": "Hi @someone.else", "unmatched_ok": "marieke"})
+    assert third.status_code == 422
