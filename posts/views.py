@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,7 +71,8 @@ def _mentions_need_a_look(request: HtmxHttpRequest, form: MentionCheck, text: st
         else:
             sentences.append(_("Nobody is called @%(name)s.") % {"name": name})
     sentences.append(_("Correct the name, or publish again to keep it as plain text."))
-    data = form.data.copy()
+    data = QueryDict(mutable=True)
+    data.update(form.data)
     data["unmatched_ok"] = " ".join(dict.fromkeys(unknown))
     form.data = data
     form.add_error(None, " ".join(sentences))
