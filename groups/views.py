@@ -262,7 +262,13 @@ def decline(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 # --- managers -------------------------------------------------------------------------------
 
 
-def members(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
+def members(
+    request: HtmxHttpRequest,
+    slug: str,
+    *,
+    invite_form: InviteForm | None = None,
+    status: int = 200,
+) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_read=True)
     group = place.group
     page = Paginator(selectors.members(group), 50).get_page(request.GET.get("page"))
@@ -272,11 +278,11 @@ def members(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
             requests=selectors.pending_requests(group),
             invitations=selectors.pending_invitations(group),
             bans=selectors.bans(group),
-            invite_form=InviteForm(),
+            invite_form=invite_form or InviteForm(),
             reason_form=ReasonForm(),
             roles=Membership.Role.choices,
         )
-    return render(request, "groups/members.html", context)
+    return render(request, "groups/members.html", context, status=status)
 
 
 @require_POST
@@ -284,9 +290,8 @@ def invite(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place = group_for_viewer(request, slug, need_manage=True)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in error))
-        return redirect("groups:members", slug=slug)
+        # The page again, the names typed still in the box, the error under it.
+        return members(request, slug, invite_form=form, status=422)
     group, me = place.group, request.user
     sent, skipped = 0, []
     for action in (

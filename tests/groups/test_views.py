@@ -278,3 +278,19 @@ def test_a_cover_image_is_as_secret_as_its_group(client, member, colleague):
     )
     assert bad.status_code == 422
     assert "Skunkworks renamed" in bad.text  # what was typed is kept
+
+
+def test_an_invitation_to_nobody_comes_back_with_the_error_and_the_names_typed(client, colleague):
+    group = _group(colleague)
+    UserFactory(username="zoe.mulder")
+    client.force_login(colleague)
+    response = client.post(
+        reverse("groups:invite", args=[group.slug]), {"usernames": "zoe.mulder, marieke"}
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Nobody is called marieke." in html
+    assert 'value="zoe.mulder, marieke"' in html
+    empty = client.post(reverse("groups:invite", args=[group.slug]), {"usernames": ""})
+    assert empty.status_code == 422
+    assert "Name at least one person, a department or a location." in empty.content.decode()
