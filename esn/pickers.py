@@ -6,15 +6,20 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from esn.textsearch import query_words
 from esn.typing import HtmxHttpRequest
-from hashtags.selectors import hashtags_for_picker
+from groups.selectors import search_groups
+from hashtags.selectors import hashtags_for_picker, search_hashtags
 from people.selectors import people_for_picker
 
 # Shorter text offers too much to be useful: the pickers start at two letters.
 MIN_LENGTH = 2
+# The search box offers this many of each kind.
+SEARCH_EACH = 3
 
 
 @require_GET
@@ -39,6 +44,34 @@ def people(request: HtmxHttpRequest) -> JsonResponse:
             ]
         }
     )
+
+
+@require_GET
+@never_cache
+def search(request: HtmxHttpRequest) -> JsonResponse:
+    """The search box as one types: a few people, groups and hashtags, each leading to its
+    page (Enter still opens the full results)."""
+    text = request.GET.get("q", "")[:100]
+    words = query_words(text)
+    if len(text.strip()) < MIN_LENGTH or not words:
+        return JsonResponse({"results": []})
+    results = [
+        {
+            "name": p.display_name,
+            "more": " · ".join(filter(None, [_("Person"), p.title])),
+            "url": p.get_absolute_url(),
+        }
+        for p in people_for_picker(request.viewer, text, limit=SEARCH_EACH)
+    ]
+    results += [
+        {"name": g.name, "more": _("Group"), "url": g.get_absolute_url()}
+        for g in search_groups(request.viewer, words)[:SEARCH_EACH]
+    ]
+    results += [
+        {"name": f"#{t.name}", "more": _("Hashtag"), "url": t.get_absolute_url()}
+        for t in search_hashtags(request.viewer, words)[:SEARCH_EACH]
+    ]
+    return JsonResponse({"results": results})
 
 
 @require_GET

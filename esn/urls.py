@@ -19,6 +19,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("pick/people/", pickers.people, name="pick_people"),
     path("pick/hashtags/", pickers.hashtags, name="pick_hashtags"),
+    path("pick/search/", pickers.search, name="pick_search"),
     path("", include("digests.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(

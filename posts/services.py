@@ -86,8 +86,8 @@ def _render_text(text: str, *, max_length: int, what: str) -> _Rendered:
 def unknown_mentions(text: str) -> list[str]:
     """The @names in `text` that are nobody's username (as typed, in order)."""
     names = render(text or "").mentions
-    if not names:
-        return []
+    if not names or len(names) > settings.MENTIONS_MAX_PER_POST:
+        return []  # too many: publishing refuses them with the limit
     known = set(
         User.objects.annotate(lname=Lower("username"))
         .filter(lname__in={n.lower() for n in names}, is_active=True)

@@ -89,6 +89,10 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
     }
 
     function current() {
+      if (mode === "search") {
+        const text = box.value.trim();
+        return text.length >= 2 ? { kind: "?", text, start: 0 } : null;
+      }
       const before = box.value.slice(0, box.selectionStart);
       if (mode === "people") {
         const start = before.lastIndexOf(",") + 1;
@@ -114,6 +118,10 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
     function pick(index) {
       const choice = items[index];
       if (!choice || !token) return;
+      if (mode === "search") {
+        window.location.assign(choice.dataset.url);
+        return;
+      }
       const after = box.value.slice(box.selectionStart);
       let inserted;
       let head = box.value.slice(0, token.start);
@@ -138,13 +146,16 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
         const li = document.createElement("li");
         li.id = `${list.id}-${i}`;
         li.setAttribute("role", "option");
-        li.dataset.handle = result.handle;
+        li.dataset.handle = result.handle || "";
+        li.dataset.url = result.url || "";
         const main = document.createElement("span");
         main.className = "picker-name";
         main.textContent = result.name;
         const more = document.createElement("span");
         more.className = "picker-more";
-        if (token.kind === "#") {
+        if (mode === "search") {
+          more.textContent = result.more;
+        } else if (token.kind === "#") {
           more.textContent = result.uses ? `${result.uses} ${document.body.dataset.pickerUses}` : "";
         } else {
           const face = document.createElement(result.avatar ? "img" : "span");
@@ -172,13 +183,15 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
       list.append(...items);
       list.hidden = false;
       box.setAttribute("aria-expanded", "true");
-      highlight(0);
+      // The search box: Enter still opens the full results until an item is chosen.
+      highlight(mode === "search" ? -1 : 0);
     }
 
     box.addEventListener("input", () => {
       token = current();
       if (!token) return close();
-      const url = token.kind === "#" ? "/pick/hashtags/" : "/pick/people/";
+      const url =
+        mode === "search" ? "/pick/search/" : token.kind === "#" ? "/pick/hashtags/" : "/pick/people/";
       const mine = ++request;
       fetch(`${url}?q=${encodeURIComponent(token.text)}`, { credentials: "same-origin" })
         .then((response) => (response.ok ? response.json() : { results: [] }))
@@ -194,8 +207,8 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
         highlight((active + 1) % items.length);
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
-        highlight((active - 1 + items.length) % items.length);
-      } else if (event.key === "Enter" || event.key === "Tab") {
+        highlight((active <= 0 ? items.length : active) - 1);
+      } else if (event.key === "Enter" || (event.key === "Tab" && mode !== "search")) {
         if (active >= 0) {
           event.preventDefault();
           pick(active);

@@ -16,6 +16,15 @@ import pytest
 
 from tests.e2e.browser import DESKTOP
 
+# Assertions wait as long as actions do (the context's default below): on a busy two-core
+# machine an htmx answer or a picker's list can take more than Playwright's 5 s default.
+try:
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=10_000)
+except ImportError:  # no Playwright: the browser fixture skips or fails with the reason
+    pass
+
 CHROMIUM = os.environ.get("ESN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -151,7 +151,7 @@ def test_phone_navigation_reachable_without_horizontal_scroll(new_page):
         )
         assert scroll_width(page) <= width, f"{name} page scrolls sideways"
 
-    search = nav.get_by_role("searchbox", name="Search")
+    search = nav.get_by_role("combobox", name="Search")
     expect(search).to_be_in_viewport()
     search.fill("carl")
     search.press("Enter")

@@ -108,3 +108,23 @@ def test_a_mention_that_matches_nobody_is_flagged_before_publishing(page: Page, 
     article = page.locator("#feed-items").get_by_role("article")
     expect(article).to_contain_text("Thanks @marieke for the numbers")
     expected_failures(browser_errors)
+
+
+def test_the_search_box_offers_results_as_you_type_and_enter_still_searches(page: Page):
+    ana = UserFactory(username="ana.jansen", first_name="Ana", last_name="Jansen")
+    marieke = UserFactory(username="marieke.devries", first_name="Marieke", last_name="de Vries")
+    make_post(marieke, "Standing desks for everyone")
+    sign_in(page, ana)
+    box = page.get_by_role("combobox", name="Search")
+    box.press_sequentially("marieke")
+    option = page.get_by_role("option", name=re.compile("Marieke de Vries"))
+    expect(option).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/people/marieke\.devries/$"))
+
+    box = page.get_by_role("combobox", name="Search")
+    box.press_sequentially("standing")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=standing"))
+    expect(page.get_by_role("article")).to_contain_text("Standing desks for everyone")

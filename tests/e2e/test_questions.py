@@ -65,7 +65,7 @@ def test_ask_a_question_get_an_answer_and_accept_it(page, new_page):
     expect(answered.locator(".badge-answered")).to_contain_text("Answered")
 
     # Search finds it, labelled answered, also with "Questions only".
-    box = page.get_by_role("navigation", name="Main").get_by_role("searchbox", name="Search")
+    box = page.get_by_role("navigation", name="Main").get_by_role("combobox", name="Search")
     box.fill("meeting room")
     box.press("Enter")
     hit = page.locator("article.search-hit")

@@ -87,3 +87,20 @@ def test_pickers_take_a_fixed_number_of_queries(
     # 1 session, 2 user, 3 hashtags known to the viewer, 4 their recent uses
     with django_assert_max_num_queries(4):
         tags(member_client, "zon")
+
+
+def test_the_search_box_offers_people_groups_and_hashtags_the_viewer_may_know(
+    member, member_client, colleague
+):
+    UserFactory(username="plan.person", first_name="Planck", last_name="Person")
+    owner = UserFactory()
+    make_group(owner, Group.Kind.OPEN, name="Planning guild")
+    make_group(owner, Group.Kind.SECRET, name="Planned merger")
+    make_post(colleague, "#planning_q3 kickoff")
+    response = member_client.get(reverse("pick_search"), {"q": "plan"})
+    found = {(r["name"], r["more"]) for r in response.json()["results"]}
+    assert ("Planck Person", "Person") in found
+    assert ("Planning guild", "Group") in found
+    assert ("#planning_q3", "Hashtag") in found
+    assert not any("merger" in name for name, _more in found)
+    assert member_client.get(reverse("pick_search"), {"q": "p"}).json() == {"results": []}

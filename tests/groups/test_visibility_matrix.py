@@ -319,7 +319,7 @@ class World:
         simple = {
             "home": reverse("home"),
             "all": reverse("all"),
-            "search": reverse("search") + f"?q={SHARED_TAG}",
+            "search": reverse("search") + f"?q={SHARED_TAG}&tab=posts",
             "search_tab:people": reverse("search") + "?tab=people&q=viewer",
             # Every group name and every post's own hashtag starts with "zz".
             "search_tab:groups": reverse("search") + "?tab=groups&q=zz",
@@ -335,7 +335,7 @@ class World:
         if kind == "search" and arg:
             # The marker's start: found as a prefix, and the page echoing the query back
             # (search box, links, title) does not contain the marker itself.
-            return reverse("search") + f"?q={marker(arg)[:-2]}"
+            return reverse("search") + f"?q={marker(arg)[:-2]}&tab=posts"
         if path in simple:
             return simple[path]
         if kind in simple:
