@@ -96,3 +96,8 @@ def waiting_for_managers(group: Group) -> tuple[int, int]:
         reports=Count("reports", filter=Q(reports__status=Report.Status.OPEN), distinct=True),
     )
     return counts["requests"], counts["reports"]
+
+
+def open_site_reports() -> int:
+    """Open reports of company-wide content (the site queue)."""
+    return Report.objects.filter(group__isnull=True, status=Report.Status.OPEN).count()

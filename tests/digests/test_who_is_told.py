@@ -184,3 +184,14 @@ def test_a_mention_edited_out_and_back_in_tells_the_person_once(
     with django_capture_on_commit_callbacks(execute=True):
         post_services.edit_post(post=post, editor=colleague, body="Ask @mia.member after all")
     assert InboxItem.objects.filter(recipient=member, kind=Kind.MENTION, post=post).count() == 1
+
+
+def test_site_admins_see_the_open_reports_of_the_site_queue_in_their_menu(client, member):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    post = make_post(member, "Company-wide post")
+    moderation.report(reporter=UserFactory(), post=post, reason="Off topic")
+    client.force_login(admin)
+    html = client.get("/").content.decode()
+    assert '1<span class="visually-hidden"> open reports' in html
+    client.force_login(member)
+    assert "open reports" not in client.get("/").content.decode()
