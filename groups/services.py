@@ -421,6 +421,20 @@ def _check_keeps_an_owner(group: Group, target: Membership) -> None:
         raise ValidationError(_("A group always has an owner: make someone else owner first."))
 
 
+def _tell_membership_ended(
+    group: Group, person: User, manager: User, *, reason: str, banned: bool
+) -> None:
+    """The person hears of it once, with the reason (digests.services.membership_ended)."""
+    inbox.record(
+        inbox.membership_ended,
+        group_id=group.pk,
+        person_id=person.pk,
+        by_id=manager.pk,
+        banned=banned,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def remove_member(*, group: Group, manager: User, person: User, reason: str = "") -> None:
     reason = reason_text(reason)
@@ -433,14 +447,7 @@ def remove_member(*, group: Group, manager: User, person: User, reason: str = ""
     _check_keeps_an_owner(group, target)
     _drop_member(group, person)
     audit(group, manager, Action.REMOVED_MEMBER, target_user=person, reason=reason)
-    inbox.record(
-        inbox.membership_ended,
-        group_id=group.pk,
-        person_id=person.pk,
-        by_id=manager.pk,
-        banned=False,
-        reason=reason,
-    )
+    _tell_membership_ended(group, person, manager, reason=reason, banned=False)
 
 
 @transaction.atomic
@@ -466,14 +473,7 @@ def ban_member(*, group: Group, manager: User, person: User, reason: str) -> Non
             group=group, invitee=person, status=Invitation.Status.PENDING
         ).update(status=Invitation.Status.REVOKED, decided_at=timezone.now())
         audit(group, manager, Action.BANNED, target_user=person, reason=reason)
-        inbox.record(
-            inbox.membership_ended,
-            group_id=group.pk,
-            person_id=person.pk,
-            by_id=manager.pk,
-            banned=True,
-            reason=reason,
-        )
+        _tell_membership_ended(group, person, manager, reason=reason, banned=True)
         inbox.record(inbox.join_requests_changed, group_id=group.pk)
 
 
