@@ -1,4 +1,4 @@
-"""The pickers' server time (issue 11: under 30 ms at 10,000 people). Run by hand, never by
+"""The pickers' server time (and the search box's) (issue 11: under 30 ms at 10,000 people). Run by hand, never by
 `make test`, on the data `bench/feed.py` generates (10,000 people, 1M posts, 3,000 hashtags):
 
     DATABASE_URL=postgres://.../esn_bench python bench/pickers.py
@@ -52,6 +52,7 @@ def main() -> None:
     for name, url, texts in (
         ("people", "/pick/people/", PEOPLE),
         ("hashtags", "/pick/hashtags/", TAGS),
+        ("search", "/pick/search/", PEOPLE + TAGS),
     ):
         times, found, queries = [], [], 0
         for text in texts:

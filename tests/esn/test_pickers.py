@@ -104,3 +104,19 @@ def test_the_search_box_offers_people_groups_and_hashtags_the_viewer_may_know(
     assert ("#planning_q3", "Hashtag") in found
     assert not any("merger" in name for name, _more in found)
     assert member_client.get(reverse("pick_search"), {"q": "p"}).json() == {"results": []}
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_the_search_box_answer_takes_a_fixed_number_of_queries(
+    member_client, colleague, extra, django_assert_max_num_queries
+):
+    owner = UserFactory()
+    UserFactory.create_batch(extra, first_name="Planck")
+    for n in range(extra // 10 + 1):
+        make_group(owner, Group.Kind.OPEN, name=f"Planning {n}")
+        make_post(colleague, f"#planning_{n} notes")
+    # 1 session, 2 user, 3 people, 4 groups, 5 hashtags
+    with django_assert_max_num_queries(5):
+        response = member_client.get(reverse("pick_search"), {"q": "plan"})
+    # No Planck at first: a group and a hashtag; then three of each kind at most.
+    assert len(response.json()["results"]) == (2 if extra == 0 else 3 + 3 + 3)
