@@ -19,18 +19,21 @@ is then checked again with the policy's per-object check on the ties loaded for 
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
 
 from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from access.inbox import visible_inbox_q
 from access.posts import can_view_post, post_sql_by_standing
 from access.rules import SqlFacts
 from access.viewer import Viewer
-from digests.models import Frequency, Level, SiteSettings, SourceKind
+from digests.models import Frequency, InboxItem, Level, SiteSettings, SourceKind, UnreadEmail
 from people.models import User
 from posts.models import Post
 from posts.selectors import with_post_details
@@ -103,6 +106,9 @@ class Digest:
     until: datetime
     sections: list[DigestSection]
     more_count: int
+    # Mentions, replies and invitations still unread, for people who chose to get them in
+    # their digest rather than by email (DigestChoice.unread_email).
+    addressed: list[InboxItem] = field(default_factory=list)
 
     @property
     def posts(self) -> list[Post]:
@@ -190,6 +196,36 @@ def _section(key: str, post: Post) -> DigestSection:
     return DigestSection(_("Mentions of you"), reverse("digests:inbox"))
 
 
+# At most this many unread rows addressed to the person in one digest.
+ADDRESSED_MAX = 20
+
+
+def _chose_digest(user: User) -> bool:
+    choice = getattr(user, "digest_choice", None)
+    return choice is not None and choice.unread_email == UnreadEmail.DIGEST
+
+
+def _addressed(viewers: list[Viewer]) -> dict[int, list[InboxItem]]:
+    """Unread mentions, replies and invitations, not mailed yet, that each person who chose
+    "only in my digest" may still see: one query for the whole chunk."""
+    wanting = [v for v in viewers if _chose_digest(v.user)]
+    if not wanting:
+        return {}
+    visible = reduce(operator.or_, (visible_inbox_q(v) for v in wanting))
+    rows = (
+        InboxItem.objects.filter(
+            visible, unread=True, kind__in=InboxItem.ADDRESSED_KINDS, emailed_at__isnull=True
+        )
+        .select_related("actor_user", "post", "comment", "group")
+        .order_by("timestamp", "pk")
+    )
+    found: dict[int, list[InboxItem]] = defaultdict(list)
+    for row in rows:
+        if len(found[row.recipient_id]) < ADDRESSED_MAX:
+            found[row.recipient_id].append(row)
+    return found
+
+
 def build_digests(
     users: list[User],
     *,
@@ -237,6 +273,7 @@ def build_digests(
     posts = (
         {p.pk: p for p in with_post_details(Post.objects.filter(pk__in=wanted))} if wanted else {}
     )
+    addressed = _addressed(viewers)
     digests = {}
     for viewer in viewers:
         mine = sources[viewer.pk]
@@ -254,12 +291,13 @@ def build_digests(
                 sections[key] = _section(key, post)
             sections[key].items.append(DigestItem(post, [why for _key, why in reasons]))
         shown = sum(len(s.items) for s in sections.values())
-        if shown:
+        if shown or addressed.get(viewer.pk):
             digests[viewer.pk] = Digest(
                 user=viewer.user,
                 since=since[viewer.pk],
                 until=until,
                 sections=list(sections.values()),
                 more_count=max(totals.get(viewer.pk, 0) - shown, 0),
+                addressed=addressed.get(viewer.pk, []),
             )
     return digests

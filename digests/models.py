@@ -211,6 +211,10 @@ class InboxItem(AbstractNotification):
         REPORT_OUTCOME = "report_outcome", _("The outcome of your report")
         MEMBERSHIP_ENDED = "membership_ended", _("Removed from a group")
 
+    # What is addressed to the person and reaches email if left unread (digests.unread), or
+    # their digest if they chose so.
+    ADDRESSED_KINDS = ("mention", "reply", "invitation")
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # The person who acted (the generic `actor` of the notifications app points at the same
     # row); a plain foreign key so a page of rows loads its people in the same query.

@@ -35,7 +35,7 @@ from django.utils import timezone
 from access.actions import digest_recipients_q, receives_digests
 from digests import emails
 from digests.building import PERIOD_LENGTH, build_digests
-from digests.models import DigestRun, Frequency, SiteSettings
+from digests.models import DigestRun, Frequency, InboxItem, SiteSettings
 from people.models import User
 
 log = logging.getLogger(__name__)
@@ -286,6 +286,11 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                     more_count=digest.more_count,
                     error="",
                 )
+                if digest.addressed:
+                    # Mailed in the digest: the unread-message email leaves them alone.
+                    InboxItem.objects.filter(pk__in=[r.pk for r in digest.addressed]).update(
+                        emailed_at=timezone.now()
+                    )
                 result.sent += 1
                 waiting.pop(0)
     except Exception:

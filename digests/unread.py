@@ -42,7 +42,7 @@ from people.models import User
 
 log = logging.getLogger(__name__)
 
-MAILED_KINDS = (InboxItem.Kind.MENTION, InboxItem.Kind.REPLY, InboxItem.Kind.INVITATION)
+MAILED_KINDS = InboxItem.ADDRESSED_KINDS
 # People handled per run; the rest wait for the next minute.
 BATCH = 200
 

@@ -148,3 +148,28 @@ class BrokenBackend:
 
     def close(self):
         pass
+
+
+def test_only_in_my_digest_puts_unread_rows_in_the_digest_and_not_in_an_email(
+    member, mention, django_capture_on_commit_callbacks
+):
+    from digests import planning
+    from digests.models import Frequency
+
+    preferences.set_frequency(
+        user=member, frequency=Frequency.DAILY, unread_email=UnreadEmail.DIGEST
+    )
+    assert unread.send_unread_emails(now=later(31)).sent == 0
+    member.__class__.objects.filter(pk=member.pk).update(
+        last_seen_at=timezone.now() - timedelta(days=3)
+    )
+    now = later(60 * 24)
+    planning.plan(now=now, enqueue=lambda chunk: planning.send_chunk(chunk, now=now))
+    [digest] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "Addressed to you, still unread" in digest.body
+    assert "Carl Colleague mentioned you in a post" in digest.body
+    assert "Carl Colleague replied to your post" in digest.body
+    # Mailed once: no unread email for them afterwards either.
+    assert InboxItem.objects.filter(recipient=member, emailed_at__isnull=True).count() == 0
+    preferences.set_frequency(user=member, frequency=Frequency.DAILY, unread_email="")
+    assert unread.send_unread_emails(now=later(60 * 30)).sent == 0
