@@ -151,3 +151,31 @@ def test_publishing_confirms_and_a_comment_updates_the_count_on_the_page(
     # The post's own count, above the thread, follows without a reload.
     expect(page.get_by_role("link", name="1 comment", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="1 comment")).to_be_visible()
+
+
+def test_invisible_text_and_an_animated_bomb_are_refused_where_the_person_looks(
+    page: Page, ana, tmp_path, settings, browser_errors
+):
+    """Bad input from the outside probe, as a person meets it (issue 11)."""
+    from PIL import Image
+
+    settings.IMAGE_MAX_PIXELS = 40_000_000
+    sign_in(page, ana)
+    box = page.get_by_label("What would you like to share?")
+    box.fill("\u200b\u200b\u202e\u2060")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#composer").get_by_role("alert")).to_contain_text(
+        "Write something before publishing your post."
+    )
+
+    frames = [Image.new("P", (2000, 2000), n) for n in range(12)]
+    gif = tmp_path / "party.gif"
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=80)
+    page.get_by_label("What would you like to share?").fill("Party time")
+    page.get_by_label("Add images").set_input_files(str(gif))
+    page.get_by_role("button", name="Publish").click()
+    composer = page.locator("#composer")
+    expect(composer).to_contain_text("has too many pixels (all its frames together)")
+    expect(page.get_by_label("What would you like to share?")).to_have_value("Party time")
+    assert not Post.objects.exists()
+    expected_failures(browser_errors)
