@@ -15,7 +15,6 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from access.posts import can_view_post
 from access.viewer import as_viewer
 from groups.models import Ban, Group, GroupSettings, Membership
 from people.models import User
@@ -141,10 +140,6 @@ def can_accept_answer(who: Any, post: Post, *, moderator: bool | None = None) ->
     if post.author_id == viewer.pk:
         return True
     return can_moderate_post(viewer, post) if moderator is None else moderator
-
-
-def can_open_question(who: Any, post: Post) -> bool:
-    return can_view_post(who, post, hide_blocked=False)
 
 
 def join_refusal(who: Any, group: Group) -> str:

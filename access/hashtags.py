@@ -42,10 +42,6 @@ def known_hashtags(who: Any) -> QuerySet[Hashtag]:
     )
 
 
-def can_know_hashtag(who: Any, hashtag: Hashtag) -> bool:
-    return known_hashtags(who).filter(pk=hashtag.pk).exists()
-
-
 def visible_follower_counts(who: Any, tag_ids: list[int]) -> dict[int, tuple[int, bool]]:
     """For each tag: how many people the viewer may see follow it, and whether the viewer
     does. A guest's count is of the people of their groups: the number of employees

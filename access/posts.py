@@ -22,8 +22,7 @@ from django.db.models import Q, QuerySet
 from access import terms
 from access.groups import read_rule
 from access.rules import NOTHING, Rule, SqlFacts, Via, either, every
-from access.viewer import Standing, Viewer, as_viewer
-from people.models import User
+from access.viewer import Standing, as_viewer
 from posts.models import Comment, Post
 
 
@@ -74,22 +73,6 @@ def visible_post_ids(who: Any, posts: Iterable[Post], *, hide_blocked: bool = Tr
     viewer = as_viewer(who)
     rule = post_rule(viewer.standing, hide_blocked=hide_blocked)
     return {p.pk for p in posts if p.pk is not None and rule.holds(viewer, p)}
-
-
-def who_can_view_post(
-    post: Post, user_ids: Iterable[int], *, hide_blocked: bool = True
-) -> set[int]:
-    """The batch form over people: who of `user_ids` may see `post` now (two queries: the
-    people, and their ties)."""
-    ids = set(user_ids)
-    if not ids or post.pk is None:
-        return set()
-    viewers = Viewer.for_users(User.objects.filter(pk__in=ids))
-    return {
-        pk
-        for pk, viewer in viewers.items()
-        if post_rule(viewer.standing, hide_blocked=hide_blocked).holds(viewer, post)
-    }
 
 
 def removed_post_for_author(who: Any, pk: int) -> Post | None:

@@ -207,10 +207,6 @@ class Viewer:
             return Ties()
         return load_ties([self.pk])[self.pk]
 
-    def forget_ties(self) -> None:
-        """After the viewer's own ties changed in this request (they joined, followed)."""
-        self.__dict__.pop("ties", None)
-
     @property
     def can_use_site(self) -> bool:
         return self.standing in (Standing.GUEST, Standing.EMPLOYEE, Standing.ADMIN)

@@ -97,7 +97,7 @@ class ViewerMiddleware:
     made on first use and shared by everything the request reads: the templates' menus and
     the views that read several things (their ties are loaded at most once per request).
     A view that changes the viewer's own ties (joining, following, blocking) and then reads
-    again calls `request.viewer.forget_ties()`, or reads with `request.user`."""
+    again reads with `request.user`, which gets a fresh Viewer."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from access.posts import (
     post_sql,
-    removed_post_for_author,
     visible_comments,
     visible_posts,
 )
@@ -385,11 +384,6 @@ def get_visible_post(user: User | Viewer, pk: int) -> Post | None:
     if post is not None:
         _mark_liked(viewer, [post])
     return post
-
-
-def removed_post_of(user: User | Viewer, pk: int) -> Post | None:
-    """A moderator-removed post, for its own author only (to show them why)."""
-    return removed_post_for_author(user, pk)
 
 
 def thread(user: User | Viewer, post: Post) -> QuerySet[Comment]:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from access.actions import can_accept_answer, can_moderate_post, comment_refusal
 from access.groups import my_groups, readable_groups
-from access.posts import can_view_post, visible_comments
+from access.posts import can_view_post, removed_post_for_author, visible_comments
 from access.viewer import as_viewer
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
@@ -124,7 +124,7 @@ def _visible_or_404(request: HtmxHttpRequest, pk: int) -> Post:
 def detail(request: HtmxHttpRequest, pk: int, comment_form=None, status=200) -> HttpResponseBase:
     post = selectors.get_visible_post(request.user, pk)
     if post is None:
-        removed = selectors.removed_post_of(request.user, pk)
+        removed = removed_post_for_author(request.user, pk)
         if removed is None:
             raise Http404(_("No such post."))
         # Its author is told why it is gone; everyone else gets a plain 404.

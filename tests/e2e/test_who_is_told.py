@@ -47,6 +47,18 @@ def test_requests_reports_and_bans_reach_the_people_concerned(new_page):
     requests = kofi_page.locator("#requests")
     expect(requests).to_contain_text("Dina Haddad")
     expect(requests).to_contain_text("I run the partner desk.")
+    # The group page counts what waits beside the manage link.
+    kofi_page.goto(group.get_absolute_url())
+    manage = kofi_page.get_by_role("navigation", name="Manage the group")
+    expect(
+        manage.get_by_role("link", name=re.compile("Members, requests and invitations"))
+    ).to_be_visible()
+    expect(manage).to_contain_text("1 request waiting")
+    # Dina, outside, sees when the group was started, not that anything happens inside.
+    dina_page.goto("/groups/")
+    expect(dina_page.get_by_role("listitem").filter(has_text="Partner program")).to_contain_text(
+        "started"
+    )
 
     # Ana reports a post in the group; Kofi moderates; Ana hears the outcome.
     bo = UserFactory(username="bo.seller", first_name="Bo", last_name="Seller")
@@ -65,6 +77,11 @@ def test_requests_reports_and_bans_reach_the_people_concerned(new_page):
     report_row.click()
     expect(kofi_page).to_have_url(re.compile(r"/moderation/$"))
     expect(kofi_page.get_by_text("Not what this group is for")).to_be_visible()
+    kofi_page.goto(group.get_absolute_url())
+    expect(kofi_page.get_by_role("navigation", name="Manage the group")).to_contain_text(
+        "1 open report"
+    )
+    kofi_page.goto(f"/groups/{group.slug}/moderation/")
 
     # Kofi keeps the post; Ana is told, without his note.
     kofi_page.get_by_label("Kept it").check()
@@ -88,3 +105,21 @@ def test_requests_reports_and_bans_reach_the_people_concerned(new_page):
     expect(
         ana_page.get_by_text("You were removed from this group and cannot rejoin.")
     ).to_be_visible()
+
+
+def test_site_admins_see_the_site_queue_count_in_their_menu(new_page):
+    admin = UserFactory(username="ada.admin", is_staff=True, is_superuser=True)
+    author = UserFactory(username="carl.colleague", first_name="Carl", last_name="Colleague")
+    reporter = UserFactory(username="mia.member")
+    post = make_post(author, "Company-wide, off topic")
+    from groups import moderation
+
+    moderation.report(reporter=reporter, post=post, reason="Off topic")
+    page = new_page()
+    sign_in(page, admin)
+    page.get_by_label("Your account").click()
+    link = page.get_by_role("link", name=re.compile("Site moderation"))
+    expect(link).to_contain_text("1")
+    expect(link).to_contain_text("open reports")
+    link.click()
+    expect(page.get_by_text("reported this", exact=False)).to_contain_text("Off topic")
