@@ -522,6 +522,24 @@ def membership_ended(
     )
 
 
+def ban_lifted(*, group_id: int, person_id: int, by_id: int) -> None:
+    """Tell someone a manager lifted their ban: they may ask to join (or be invited) again."""
+    group = Group.objects.filter(pk=group_id).first()
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    by = User.objects.filter(pk=by_id).first()
+    if group is None or person is None or by is None or person_id == by_id:
+        return
+    _send(
+        [person],
+        actor=by,
+        kind=Kind.MEMBERSHIP_ENDED,
+        verb="lifted your ban from",
+        group=group,
+        target=group,
+        lifted=True,
+    )
+
+
 def mark_read(*, user: User, item_id: int) -> InboxItem | None:
     item = InboxItem.objects.filter(recipient=user, pk=item_id).first()
     if item is not None and item.unread:
@@ -565,6 +583,7 @@ def _handlers() -> dict[str, Callable[..., None]]:
             reports_changed,
             report_resolved,
             membership_ended,
+            ban_lifted,
         )
     }
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from esn.textsearch import query_words
 from esn.typing import HtmxHttpRequest
-from groups.selectors import search_groups
+from groups.selectors import groups_for_picker
 from hashtags.selectors import hashtags_for_picker, search_hashtags
 from people.selectors import people_for_picker
 
@@ -65,7 +65,7 @@ def search(request: HtmxHttpRequest) -> JsonResponse:
     ]
     results += [
         {"name": g.name, "more": _("Group"), "url": g.get_absolute_url()}
-        for g in search_groups(request.viewer, words)[:SEARCH_EACH]
+        for g in groups_for_picker(request.viewer, words, limit=SEARCH_EACH)
     ]
     results += [
         {"name": f"#{t.name}", "more": _("Hashtag"), "url": t.get_absolute_url()}

@@ -3,10 +3,10 @@ or read a group, and who may act in it, is decided in `access.groups` and `acces
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from access.groups import my_groups, visible_groups, with_activity, with_is_member
-from esn.textsearch import folded, word_start
+from esn.textsearch import NAME_BOUNDARY, folded, word_start
 from groups.models import Ban, Group, Invitation, JoinRequest, Membership, Report
 
 
@@ -30,6 +30,25 @@ def search_groups(user, words: list[str]) -> QuerySet[Group]:
     for word in words[:5]:
         qs = qs.filter(search_text__regex=word_start(word))
     return with_activity(with_is_member(qs, user), user).order_by("-active_at", "-id")
+
+
+def groups_for_picker(viewer, words: list[str], *, limit: int) -> list[Group]:
+    """What the search box offers as one types: groups `viewer` may know of with every word at
+    the start of a word of the name (not the description: an offer whose name does not show
+    the typed word looks wrong). Whose name starts with the first word first, then the
+    biggest. One small query: no activity or membership annotations, which the search box
+    does not show."""
+    if not words:
+        return []
+    name = folded("name")
+    qs = visible_groups(viewer).annotate(folded_name=name)
+    for word in words[:5]:
+        qs = qs.filter(folded_name__regex=word_start(word, boundary=NAME_BOUNDARY))
+    first = Case(
+        When(folded_name__regex=word_start(words[0], boundary="^"), then=Value(0)),
+        default=Value(1),
+    )
+    return list(qs.only("name", "slug").order_by(first, "-member_count", "name")[:limit])
 
 
 def postable_groups(user) -> QuerySet[Group]:

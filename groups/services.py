@@ -484,6 +484,7 @@ def unban(*, group: Group, manager: User, person: User) -> None:
     deleted, _rows = Ban.objects.filter(group=group, user=person).delete()
     if deleted:
         audit(group, manager, Action.UNBANNED, target_user=person)
+        inbox.record(inbox.ban_lifted, group_id=group.pk, person_id=person.pk, by_id=manager.pk)
 
 
 @transaction.atomic

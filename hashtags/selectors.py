@@ -12,7 +12,7 @@ from access.hashtags import known_hashtags, visible_follower_counts
 from access.people import visible_people, visible_person_q
 from access.posts import visible_comment_q, visible_post_q
 from access.viewer import as_viewer
-from esn.textsearch import Unaccent, word_start
+from esn.textsearch import word_start
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
 from people.models import User
@@ -39,9 +39,7 @@ def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:
     starts = Q()
     for word in words:
         starts |= Q(folded_slug__regex=word_start(word, boundary="(^|_)"))
-    return (
-        known_hashtags(user).annotate(folded_slug=Unaccent("slug")).filter(starts).order_by("slug")
-    )
+    return known_hashtags(user).filter(starts).order_by("slug")
 
 
 def followed_hashtags(user: User) -> QuerySet[Hashtag]:

@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePath
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from esn.text import clean_name
-from esn.textsearch import folded
+from esn.textsearch import name_words
 
 
 class Department(models.Model):
@@ -80,16 +81,24 @@ class User(AbstractUser):
     # have had the chance to see in the app.
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    # The name and username, lowercased and accents folded, kept by PostgreSQL: the people
-    # picker matches word starts in it without folding 10,000 names on every keystroke.
+    # The name and username, lowercased, accents folded and separators as spaces, kept by
+    # PostgreSQL: the people picker matches word starts in it without folding 10,000 names on
+    # every keystroke.
     search_name = models.GeneratedField(
-        expression=folded("first_name", "last_name", "username"),
+        expression=name_words("first_name", "last_name", "username"),
         output_field=models.TextField(),
         db_persist=True,
     )
 
     class Meta:
-        indexes = [models.Index(Lower("username"), name="people_user_username_lower")]
+        indexes = [
+            models.Index(Lower("username"), name="people_user_username_lower"),
+            # Trigrams answer the pickers' word-start tests (esn.textsearch.name_word_start)
+            # from the index instead of a regular expression over every person.
+            GinIndex(
+                fields=["search_name"], name="people_user_search_trgm", opclasses=["gin_trgm_ops"]
+            ),
+        ]
         permissions = [
             (
                 "administer_site",

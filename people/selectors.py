@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Collate, Lower
 from taggit.models import TaggedItem
 
 from access.people import visible_people, visible_person_q
-from esn.textsearch import Unaccent, fold, folded, word_start
+from esn.textsearch import Unaccent, folded, name_starts_with, name_word_start, word_start
 from people.models import Follow, User
 
 
@@ -112,8 +112,9 @@ def people_for_picker(viewer: Any, text: str, *, limit: int = PICKER_LIMIT) -> l
         return []
     qs = visible_people(viewer, hide_blocked=True)
     for word in words:
-        qs = qs.filter(search_name__regex=word_start(word))
-    # The stored name starts with the first name: a prefix test (LIKE), cheap even when
-    # thousands match ("be" at 10,000 people), on the word folded as PostgreSQL folds it.
-    first = Case(When(search_name__startswith=fold(words[0]), then=Value(0)), default=Value(1))
-    return list(qs.order_by(first, "first_name", "last_name", "username")[:limit])
+        qs = qs.filter(name_word_start("search_name", word))
+    # The stored name starts with the first name.
+    first = Case(When(name_starts_with("search_name", words[0]), then=Value(0)), default=Value(1))
+    # Alphabetical by the stored name (first name, last name, username, already folded), in
+    # byte order: the language-aware collation made sorting 10,000 matches cost ~7 ms.
+    return list(qs.order_by(first, Collate("search_name", "C"))[:limit])

@@ -167,6 +167,26 @@ def test_a_banned_person_is_not_offered_ask_to_join(owner, member, client):
     assert "You were removed from this group and cannot rejoin." in html
 
 
+def test_a_lifted_ban_is_told_and_the_person_may_ask_again(
+    owner, member, client, django_capture_on_commit_callbacks
+):
+    group = make_group(owner, Group.Kind.PRIVATE, name="Partner program")
+    add_member(group, owner, member)
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.ban_member(group=group, manager=owner, person=member, reason="Spam")
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.unban(group=group, manager=owner, person=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.unban(group=group, manager=owner, person=member)  # nothing to lift
+
+    lifted = [r for r in rows(member, Kind.MEMBERSHIP_ENDED) if r.data.get("lifted")]
+    assert len(lifted) == 1 and lifted[0].group == group
+    client.force_login(member)
+    inbox = client.get(reverse("digests:inbox")).content.decode()
+    assert "lifted your ban from <strong>Partner program</strong>" in inbox
+    assert "Ask to join" in client.get(group.get_absolute_url()).content.decode()
+
+
 def test_mentions_go_into_the_digest_by_default(db):
     SiteSettings.objects.all().delete()
     assert SiteSettings.current().mentions_in_digest is True

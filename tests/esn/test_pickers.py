@@ -120,3 +120,37 @@ def test_the_search_box_answer_takes_a_fixed_number_of_queries(
         response = member_client.get(reverse("pick_search"), {"q": "plan"})
     # No Planck at first: a group and a hashtag; then three of each kind at most.
     assert len(response.json()["results"]) == (2 if extra == 0 else 3 + 3 + 3)
+
+
+def test_a_word_after_a_hyphen_or_dot_starts_a_word_of_the_name(member_client):
+    UserFactory(username="am.devries", first_name="Anne-Marie", last_name="de Vries")
+    assert handles(member_client, "marie") == ["am.devries"]
+    assert handles(member_client, "devr") == ["am.devries"]  # the username after its dot
+    assert handles(member_client, "arie") == []
+
+
+def group_offers(client, text: str) -> list[str]:
+    response = client.get(reverse("pick_search"), {"q": text})
+    return [r["name"] for r in response.json()["results"] if r["more"] == "Group"]
+
+
+def test_the_search_box_offers_groups_by_name_the_viewer_may_know(member, member_client, client):
+    owner = UserFactory()
+    make_group(owner, Group.Kind.OPEN, name="Data and planning", description="x")
+    make_group(owner, Group.Kind.PRIVATE, name="Planning office")
+    mine = make_group(owner, Group.Kind.SECRET, name="Planning the merger")
+    make_group(owner, Group.Kind.SECRET, name="Planning the layoffs")
+    make_group(owner, Group.Kind.OPEN, name="Travel", description="Planning trips")
+    add_member(mine, owner, member)
+    # Whose name starts with the word first; the private group is listed, the secret one
+    # only for its member; a description is not a name.
+    assert group_offers(member_client, "plan") == [
+        "Planning the merger",
+        "Planning office",
+        "Data and planning",
+    ]
+    guest = UserFactory(is_guest=True, sponsor=owner)
+    room = make_group(owner, Group.Kind.SECRET, name="Planning with the client", allow_guests=True)
+    add_member(room, owner, guest)
+    client.force_login(guest)
+    assert group_offers(client, "plan") == ["Planning with the client"]
