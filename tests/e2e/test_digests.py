@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from digests import planning, preferences
+from digests import planning, preferences, unread
 from digests.models import DigestChoice, Frequency, SiteSettings
 from groups import services as group_services
 from groups.models import Group
@@ -138,3 +138,48 @@ def test_change_my_digest_to_weekly_and_mute_a_group(page):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Home", exact=True).click()
     expect(page.get_by_text("Pizza on Friday?")).to_have_count(0)
+
+
+def test_an_unread_mention_reaches_email_once_and_the_person_can_say_digest_only(
+    page, new_page, live_server, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.SITE_URL = live_server.url
+    ana = UserFactory(username="ana.jansen", first_name="Ana", last_name="Jansen")
+    zoe = UserFactory(username="zoe.mulder", first_name="Zoë", last_name="Mulder")
+    sign_in(page, zoe)
+    page.get_by_label("What would you like to share?").fill("Desk ideas, @ana.jansen?")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#feed-items").get_by_role("article").first).to_contain_text("Desk ideas")
+
+    # Not yet: the site's delay has not passed. After it: one email, naming the mention.
+    assert unread.send_unread_emails(now=timezone.now()).sent == 0
+    later = timezone.now() + timedelta(minutes=SiteSettings.current().unread_email_delay + 1)
+    assert unread.send_unread_emails(now=later).sent == 1
+    assert unread.send_unread_emails(now=later).sent == 0  # a second beat sends nothing
+    [mail_file] = list(Path(settings.EMAIL_FILE_PATH).iterdir())
+    message = email.message_from_bytes(mail_file.read_bytes(), policy=policy.default)
+    assert message["To"] == ana.email
+    text = message.get_body(("plain",)).get_content()
+    assert "Zoë Mulder mentioned you in a post" in text
+    link = re.search(r'href="([^"]+/inbox/[^"]+)"', message.get_body(("html",)).get_content())
+
+    # The link opens the post (after signing in) and the row is read.
+    ana_page = new_page()
+    sign_in(ana_page, ana)
+    ana_page.goto(link.group(1))
+    expect(ana_page.get_by_role("article").first).to_contain_text("Desk ideas")
+
+    # Ana would rather read such things in her digest.
+    ana_page.goto("/settings/notifications/")
+    ana_page.get_by_label("Only in my digest").check()
+    ana_page.get_by_role("button", name="Save digest settings").click()
+    expect(ana_page.get_by_role("status")).to_be_visible()
+    assert DigestChoice.objects.get(user=ana).unread_email == "digest"
+    page.get_by_label("What would you like to share?").fill("And chairs, @ana.jansen?")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#feed-items").get_by_role("article").first).to_contain_text("chairs")
+    much_later = later + timedelta(hours=5)
+    assert unread.send_unread_emails(now=much_later).sent == 0
+    assert len(list(Path(settings.EMAIL_FILE_PATH).iterdir())) == 1
