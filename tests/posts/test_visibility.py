@@ -221,7 +221,8 @@ def test_deactivated_person_cannot_sign_in(client):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert "correct username and password" in response.text
+    # They typed the right password, so they are told why (tests/esn/test_auth.py has more).
+    assert "This account is deactivated" in response.text
 
 
 def test_deactivation_ends_an_open_session_on_the_next_request(member, author, doomed):
