@@ -92,6 +92,16 @@ def readable_group_ids(who: Any, groups: list[Group]) -> set[int]:
     return {g.pk for g in groups if rule.holds(viewer, g)}
 
 
+def can_see_guidelines(who: Any, group: Group) -> bool:
+    """A group's guidelines are part of its card for people deciding whether to join: whoever
+    may know an open or private group sees them. A secret group's stay with those who read
+    it (its members, admins), never its invitees or anyone else."""
+    viewer = as_viewer(who)
+    if can_read_group(viewer, group):
+        return True
+    return group.kind != Group.Kind.SECRET and can_know_group(viewer, group)
+
+
 # --- the viewer's own groups ------------------------------------------------------------------
 
 

@@ -205,6 +205,8 @@ class AuditEntry(models.Model):
         APPROVED = "approved", _("approved a join request")
         DECLINED_REQUEST = "declined_request", _("declined a join request")
         INVITED = "invited", _("invited")
+        INVITED_DEPARTMENT = "invited_department", _("invited a department")
+        INVITED_LOCATION = "invited_location", _("invited a location")
         REVOKED = "revoked", _("revoked an invitation")
         ACCEPTED = "accepted", _("accepted an invitation")
         DECLINED_INVITATION = "declined_invitation", _("declined an invitation")
@@ -246,6 +248,8 @@ class AuditEntry(models.Model):
     )
     reason = models.TextField(blank=True)
     detail = models.CharField(max_length=200, blank=True)
+    # How many people one row stands for (a department or location invited at once).
+    people_count = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = AuditQuerySet.as_manager()

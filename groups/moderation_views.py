@@ -19,7 +19,7 @@ from access.actions import can_administer_site, can_moderate_post
 from access.posts import visible_comments
 from esn.navigation import next_url
 from esn.typing import HtmxHttpRequest
-from groups import moderation
+from groups import moderation, selectors
 from groups.models import AuditEntry, Report
 from groups.pages import group_for_viewer, run_with_messages
 from posts.models import Comment, Post
@@ -131,11 +131,58 @@ def post_action(request: HtmxHttpRequest, pk: int, action: str) -> HttpResponseB
     if action not in actions:
         raise Http404
     run, success = actions[action]
-    run_with_messages(request, run, success=success)
     fallback = post.group.get_absolute_url() if post.group is not None else reverse("home")
-    if action == "remove":
-        return redirect(fallback)
-    return redirect(next_url(request, fallback))
+    if request.htmx:
+        return _post_in_place(request, post, run, success, back=next_url(request, fallback))
+    done = run_with_messages(request, run, success=success)
+    return redirect(_back_to_post(request, post, fallback, gone=bool(done) and action == "remove"))
+
+
+def _back_to_post(request: HtmxHttpRequest, post: Post, fallback: str, *, gone: bool) -> str:
+    """Where a plain form post returns: the page the moderator was on, scrolled to the post
+    (finding #31: not the top of the group). A removed post is no longer there: to the post
+    that was below it; and its own page is gone, so from there to the group."""
+    back = next_url(request, fallback).split("#", 1)[0]
+    if not gone:
+        return f"{back}#post-{post.pk}"
+    if back.split("?", 1)[0] == post.get_absolute_url():
+        back = fallback
+    below = selectors.post_below(request.user, post)
+    return f"{back}#post-{below}" if below else back
+
+
+def _post_in_place(
+    request: HtmxHttpRequest, post: Post, run, success: str, *, back: str
+) -> HttpResponseBase:
+    """The htmx answer: the post itself, re-rendered where it stands, with what happened
+    (or why not) beside the Moderate menu; a removed post leaves a note with Restore."""
+    note, error = success, ""
+    try:
+        run()
+    except ValidationError as exc:
+        note, error = "", " ".join(exc.messages)
+    except PermissionDenied as exc:
+        note, error = "", str(exc) or _("You cannot do that here.")
+    fresh = get_visible_post(request.user, post.pk)
+    if fresh is None:
+        return render(
+            request,
+            "groups/_post_removed.html",
+            {"post": post, "moderation_note": note, "moderation_error": error, "back_url": back},
+            status=422 if error else 200,
+        )
+    return render(
+        request,
+        "posts/_post.html",
+        {
+            "post": fresh,
+            "can_moderate": True,
+            "moderation_note": note,
+            "moderation_error": error,
+            "back_url": back,
+        },
+        status=422 if error else 200,
+    )
 
 
 @require_POST

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from access.actions import can_manage_group, is_banned, membership_of
-from access.groups import can_read_group, visible_groups
+from access.groups import can_read_group, can_see_guidelines, visible_groups
 from groups import selectors
 from groups.models import Group, Invitation, JoinRequest, Membership
+from posts.markup import render as render_markdown
 
 
 @dataclass
@@ -61,6 +62,16 @@ def group_for_viewer(
     if place.can_manage:
         place.pending_requests, place.open_reports = selectors.waiting_for_managers(group)
     return place
+
+
+def guidelines_html(request: HttpRequest, group: Group) -> str:
+    """The group's guidelines as sanitised HTML (the posts' markdown pipeline), or "" when
+    there are none or the viewer may not see them (`can_see_guidelines`). Rendered when
+    shown, one group per page: nothing stored that an edit in Django admin could leave
+    stale."""
+    if not group.guidelines.strip() or not can_see_guidelines(request.user, group):
+        return ""
+    return render_markdown(group.guidelines).html
 
 
 def run_with_messages(request: HttpRequest, action: Callable[[], Any], *, success: str = "") -> Any:

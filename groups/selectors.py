@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from access.groups import my_groups, visible_groups, with_activity, with_is_member
+from access.posts import visible_posts
 from esn.textsearch import NAME_BOUNDARY, folded, word_start
 from groups.models import Ban, Group, Invitation, JoinRequest, Membership, Report
+from posts.models import Post
 
 
 def directory(user, *, query: str = "", kind: str = "") -> QuerySet[Group]:
@@ -77,6 +79,25 @@ def pending_invitations(group: Group) -> QuerySet[Invitation]:
         Invitation.objects.filter(group=group, status=Invitation.Status.PENDING)
         .select_related("invitee", "invited_by")
         .order_by("-created_at", "-id")
+    )
+
+
+def pending_invitation_count(group: Group) -> int:
+    return Invitation.objects.filter(group=group, status=Invitation.Status.PENDING).count()
+
+
+def post_below(user, post: Post) -> int | None:
+    """The id of the post shown below `post` in its group's feed (the next older one `user`
+    may see), if any: where a moderator lands after removing `post`."""
+    if post.group_id is None:
+        return None
+    older = Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, id__lt=post.pk)
+    return (
+        visible_posts(user, hide_blocked=False)
+        .filter(older, group_id=post.group_id)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+        .first()
     )
 
 

@@ -323,7 +323,20 @@ def _invitable(group: Group, people: Iterable[User]) -> tuple[list[User], list[s
 @transaction.atomic
 def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int, list[str]]:
     """Ask people to join. Nobody becomes a member until they accept. Returns how many
-    invitations went out and why the others did not."""
+    invitations went out and why the others did not. One audit row per person invited."""
+    return _invite(group, inviter, people)
+
+
+def _invite(
+    group: Group,
+    inviter: User,
+    people: Iterable[User],
+    *,
+    everyone_in: tuple[str, str] | None = None,
+) -> tuple[int, list[str]]:
+    """`everyone_in`: (audit action, name) when a whole department or location is invited:
+    then the audit log gets one row ("invited Sales, 10 people"), not one per person, so
+    a department of 300 does not bury the rest of the log."""
     group = _locked(group)
     _require_manager(inviter, group)
     _require_open_for_changes(group)
@@ -331,22 +344,31 @@ def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int,
     sent = Invitation.objects.bulk_create(
         [Invitation(group=group, invitee=person, invited_by=inviter) for person in ok]
     )
-    for person in ok:
-        audit(group, inviter, Action.INVITED, target_user=person)
+    if everyone_in is None:
+        for person in ok:
+            audit(group, inviter, Action.INVITED, target_user=person)
+    elif ok:
+        action, name = everyone_in
+        audit(group, inviter, action, detail=name[:200], people_count=len(ok))
     ids = [i.pk for i in sent]
     if ids:
         inbox.record(inbox.invited_to_group, invitation_ids=ids)
     return len(ok), skipped
 
 
+@transaction.atomic
 def invite_department(*, group: Group, inviter: User, department) -> tuple[int, list[str]]:
+    """Invite every employee of `department` (guests are never in a department invitation);
+    one audit row for the lot."""
     people = User.objects.filter(employees_q(), department=department)
-    return invite(group=group, inviter=inviter, people=people)
+    return _invite(group, inviter, people, everyone_in=(Action.INVITED_DEPARTMENT, department.name))
 
 
+@transaction.atomic
 def invite_location(*, group: Group, inviter: User, location) -> tuple[int, list[str]]:
+    """Invite every employee at `location`; one audit row for the lot."""
     people = User.objects.filter(employees_q(), location=location)
-    return invite(group=group, inviter=inviter, people=people)
+    return _invite(group, inviter, people, everyone_in=(Action.INVITED_LOCATION, location.name))
 
 
 @transaction.atomic
@@ -358,6 +380,9 @@ def revoke_invitation(*, invitation: Invitation, manager: User) -> None:
     )
     if updated:
         audit(group, manager, Action.REVOKED, target_user=invitation.invitee)
+        inbox.invitation_settled(
+            group_id=group.pk, invitee_id=invitation.invitee_id, withdrawn=True
+        )
 
 
 @transaction.atomic
@@ -382,6 +407,7 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     ).update(status=JoinRequest.Status.APPROVED, decided_at=timezone.now())
     membership = _add_member(group, user)
     audit(group, user, Action.ACCEPTED)
+    inbox.invitation_settled(group_id=group.pk, invitee_id=user.pk, withdrawn=False)
     if answered:
         inbox.record(inbox.join_requests_changed, group_id=group.pk)
     return membership
@@ -397,6 +423,7 @@ def decline_invitation(*, invitation: Invitation, user: User) -> None:
     )
     if updated:
         audit(group, user, Action.DECLINED_INVITATION)
+        inbox.invitation_settled(group_id=group.pk, invitee_id=user.pk, withdrawn=False)
 
 
 def _target_membership(group: Group, person: User) -> Membership | None:
@@ -472,6 +499,7 @@ def ban_member(*, group: Group, manager: User, person: User, reason: str) -> Non
         Invitation.objects.filter(
             group=group, invitee=person, status=Invitation.Status.PENDING
         ).update(status=Invitation.Status.REVOKED, decided_at=timezone.now())
+        inbox.invitation_settled(group_id=group.pk, invitee_id=person.pk, withdrawn=True)
         audit(group, manager, Action.BANNED, target_user=person, reason=reason)
         _tell_membership_ended(group, person, manager, reason=reason, banned=True)
         inbox.record(inbox.join_requests_changed, group_id=group.pk)

@@ -21,6 +21,18 @@ urlpatterns = [
     path("<segment:slug>/leave/", views.leave, name="leave"),
     path("<segment:slug>/mute/", views.mute, name="mute"),
     path("<segment:slug>/members/", views.members, name="members"),
+    path(
+        "<segment:slug>/members/requests/",
+        views.members,
+        {"tab": "requests"},
+        name="member_requests",
+    ),
+    path(
+        "<segment:slug>/members/invitations/",
+        views.members,
+        {"tab": "invitations"},
+        name="member_invitations",
+    ),
     path("<segment:slug>/invite/", views.invite, name="invite"),
     path("<segment:slug>/requests/<int:pk>/approve/", views.approve, name="approve"),
     path(

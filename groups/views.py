@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access.actions import can_create_groups, create_group_refusal, membership_of
@@ -21,9 +22,9 @@ from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
 from esn.typing import HtmxHttpRequest
 from groups import selectors, services
-from groups.forms import GroupForm, InviteForm, JoinRequestForm, ReasonForm
+from groups.forms import GroupForm, InviteForm, JoinRequestForm
 from groups.models import Group, Invitation, JoinRequest, Membership
-from groups.pages import GroupForViewer, group_for_viewer, run_with_messages
+from groups.pages import GroupForViewer, group_for_viewer, guidelines_html, run_with_messages
 from people.models import User
 from posts import selectors as post_selectors
 from posts.forms import PostForm
@@ -71,6 +72,7 @@ def detail(
         "place": place,
         "group": place.group,
         "request_form": request_form or JoinRequestForm(),
+        "guidelines_html": guidelines_html(request, place.group),
     }
     if not place.can_read:
         # A private group's card: name, description, member count, and how to get in.
@@ -262,27 +264,63 @@ def decline(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 # --- managers -------------------------------------------------------------------------------
 
 
+MEMBER_TABS = ("members", "requests", "invitations")
+
+
 def members(
     request: HtmxHttpRequest,
     slug: str,
     *,
+    tab: str = "members",
     invite_form: InviteForm | None = None,
     status: int = 200,
 ) -> HttpResponseBase:
-    place = group_for_viewer(request, slug, need_read=True)
+    """The members page: tabs for members, join requests and invitations (the last two for
+    those who manage the group). Each tab is its own address, so it works without
+    JavaScript and its list pages on its own."""
+    if tab not in MEMBER_TABS:
+        raise Http404
+    place = group_for_viewer(request, slug, need_read=True, need_manage=tab != "members")
     group = place.group
-    page = Paginator(selectors.members(group), 50).get_page(request.GET.get("page"))
-    context = {"place": place, "group": group, "page_obj": page}
+    listing = {
+        "members": selectors.members,
+        "requests": selectors.pending_requests,
+        "invitations": selectors.pending_invitations,
+    }[tab](group)
+    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    context: dict[str, Any] = {"place": place, "group": group, "tab": tab, "page_obj": page}
     if place.can_manage:
-        context.update(
-            requests=selectors.pending_requests(group),
-            invitations=selectors.pending_invitations(group),
-            bans=selectors.bans(group),
-            invite_form=invite_form or InviteForm(),
-            reason_form=ReasonForm(),
-            roles=Membership.Role.choices,
+        context["invitation_count"] = (
+            page.paginator.count
+            if tab == "invitations"
+            else selectors.pending_invitation_count(group)
         )
+        if tab == "members":
+            context.update(bans=selectors.bans(group), roles=Membership.Role.choices)
+        elif tab == "invitations":
+            context["invite_form"] = invite_form or InviteForm()
     return render(request, "groups/members.html", context, status=status)
+
+
+def _everyone_in(
+    request: HtmxHttpRequest, name: str, result: tuple[int, list[str]] | None
+) -> tuple[int, list[str]]:
+    """A department or location invited: one sentence for those left out, not one each."""
+    if not isinstance(result, tuple):
+        return 0, []
+    sent, skipped = result
+    if not skipped:
+        if not sent:
+            messages.info(request, _("Nobody in %(place)s can be invited.") % {"place": name})
+        return sent, []
+    if not sent:
+        return 0, [_("Everyone in %(place)s is already a member or invited.") % {"place": name}]
+    left_out = ngettext(
+        "%(n)d person in %(place)s was not invited: already a member, invited or banned.",
+        "%(n)d people in %(place)s were not invited: already members, invited or banned.",
+        len(skipped),
+    ) % {"n": len(skipped), "place": name}
+    return sent, [left_out]
 
 
 @require_POST
@@ -291,39 +329,56 @@ def invite(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     form = InviteForm(request.POST)
     if not form.is_valid():
         # The page again, the names typed still in the box, the error under it.
-        return members(request, slug, invite_form=form, status=422)
+        return members(request, slug, tab="invitations", invite_form=form, status=422)
     group, me = place.group, request.user
-    sent, skipped = 0, []
-    for action in (
-        lambda: services.invite(group=group, inviter=me, people=form.cleaned_data["people"]),
-        lambda: (
-            form.cleaned_data["department"]
-            and services.invite_department(
-                group=group, inviter=me, department=form.cleaned_data["department"]
-            )
+    department, location = form.cleaned_data["department"], form.cleaned_data["location"]
+    sent_to: list[str] = []
+    skipped: list[str] = []
+    people = form.cleaned_data["people"]
+    if people:
+        result = run_with_messages(
+            request, lambda: services.invite(group=group, inviter=me, people=people)
+        )
+        if isinstance(result, tuple):
+            n, not_invited = result
+            skipped += not_invited
+            if n == 1 and len(people) == 1:
+                sent_to.append(_("Invitation sent to %(name)s.") % {"name": people[0].display_name})
+            elif n:
+                sent_to.append(
+                    ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", n) % {"n": n}
+                )
+    for place_name, action in (
+        (
+            department and department.name,
+            lambda: services.invite_department(group=group, inviter=me, department=department),
         ),
-        lambda: (
-            form.cleaned_data["location"]
-            and services.invite_location(
-                group=group, inviter=me, location=form.cleaned_data["location"]
-            )
+        (
+            location and location.name,
+            lambda: services.invite_location(group=group, inviter=me, location=location),
         ),
     ):
-        result = run_with_messages(request, action)
-        if isinstance(result, tuple):
-            sent += result[0]
-            skipped += result[1]
-    if sent:
-        messages.success(
-            request,
-            _("%(n)d invitation(s) sent. Each person decides whether to join.") % {"n": sent},
-        )
+        if not place_name:
+            continue
+        n, left_out = _everyone_in(request, place_name, run_with_messages(request, action))
+        skipped += left_out
+        if n:
+            sent_to.append(
+                ngettext(
+                    "%(n)d invitation sent to %(place)s.",
+                    "%(n)d invitations sent to %(place)s.",
+                    n,
+                )
+                % {"n": n, "place": place_name}
+            )
+    if sent_to:
+        messages.success(request, " ".join([*sent_to, _("Each person decides whether to join.")]))
     if skipped:
         shown = skipped[:5]
         more = len(skipped) - len(shown)
         text = " ".join(shown) + (_(" …and %(n)d more.") % {"n": more} if more else "")
         messages.info(request, text)
-    return redirect("groups:members", slug=slug)
+    return redirect("groups:member_invitations", slug=slug)
 
 
 def _request_of(place: GroupForViewer, pk: int) -> JoinRequest:
@@ -339,7 +394,7 @@ def approve(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
         lambda: services.approve_request(request=join_request, manager=request.user),
         success=_("%(name)s is now a member.") % {"name": join_request.user},
     )
-    return redirect("groups:members", slug=slug)
+    return redirect("groups:member_requests", slug=slug)
 
 
 @require_POST
@@ -353,7 +408,7 @@ def decline_request(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
         ),
         success=_("Request declined."),
     )
-    return redirect("groups:members", slug=slug)
+    return redirect("groups:member_requests", slug=slug)
 
 
 @require_POST
@@ -365,7 +420,7 @@ def revoke(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponseBase:
         lambda: services.revoke_invitation(invitation=invitation, manager=request.user),
         success=_("Invitation withdrawn."),
     )
-    return redirect("groups:members", slug=slug)
+    return redirect("groups:member_invitations", slug=slug)
 
 
 @require_POST

@@ -123,7 +123,10 @@ def test_a_manager_removes_a_post_and_the_author_sees_why(page, new_page):
         "Customer prices stay in the deal desk"
     )
     article.get_by_role("button", name="Remove post").click()
-    expect(page.get_by_text("The post is removed. Its author sees your reason.")).to_be_visible()
+    # Removed where it stood (htmx): the note takes the post's place, with a way back.
+    expect(
+        page.get_by_text("You removed this post by Andy Author. Its author sees your reason.")
+    ).to_be_visible()
     expect(page.get_by_text("Here is the full customer price list")).to_have_count(0)
 
     # Andy opens his post and reads why; the text is still his to see.

@@ -50,7 +50,7 @@ def test_page_forms_keep_what_was_typed_and_say_what_to_fix(
     # Kofi invites someone who does not exist, next to someone who does.
     page = new_page()
     sign_in(page, kofi)
-    page.goto(f"/groups/{private.slug}/members/")
+    page.goto(f"/groups/{private.slug}/members/invitations/")
     page.get_by_label("People", exact=True).fill("dina.haddad, nobody.here")
     page.get_by_role("button", name="Send invitations").click()
     expect(page.get_by_role("alert").first).to_contain_text("Nobody is called nobody.here.")

@@ -43,7 +43,7 @@ def test_requests_reports_and_bans_reach_the_people_concerned(new_page):
     )
     expect(row).to_be_visible()
     row.click()
-    expect(kofi_page).to_have_url(re.compile(r"/members/#requests$"))
+    expect(kofi_page).to_have_url(re.compile(r"/members/requests/$"))
     requests = kofi_page.locator("#requests")
     expect(requests).to_contain_text("Dina Haddad")
     expect(requests).to_contain_text("I run the partner desk.")

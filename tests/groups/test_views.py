@@ -130,7 +130,7 @@ def test_request_then_manager_approves(client, member, colleague):
     assert join_request.message == "let me in"
 
     client.force_login(colleague)
-    page = client.get(reverse("groups:members", args=[group.slug]))
+    page = client.get(reverse("groups:member_requests", args=[group.slug]))
     assert "let me in" in page.text
     client.post(reverse("groups:approve", args=[group.slug, join_request.pk]))
     client.post(reverse("groups:approve", args=[group.slug, join_request.pk]))  # double submit
@@ -150,7 +150,7 @@ def test_invite_a_department_makes_nobody_a_member(client, member, colleague):
         reverse("groups:invite", args=[group.slug]), {"department": sales.pk}, follow=True
     )
 
-    assert "invitation(s) sent" in response.text
+    assert "4 invitations sent to Sales. Each person decides whether to join." in response.text
     assert Invitation.objects.filter(group=group).count() == sales.people.count() == 4
     assert Membership.objects.filter(group=group).count() == 1  # the owner only
 
