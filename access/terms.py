@@ -147,6 +147,31 @@ def active_person() -> Term:
     )
 
 
+def deactivated_person() -> Term:
+    """An account an admin deactivated: a former colleague."""
+    return Term(
+        "deactivated_person",
+        lambda v, prefix: Q(**{f"{prefix}is_active": False}),
+        lambda v, obj: not obj.is_active,
+        lambda alias, facts: f"NOT {alias}.is_active",
+    )
+
+
+def colleague_account_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}is_service_account": False})
+
+
+def colleague_account() -> Term:
+    """Not a service account (the site admin's own login, an integration): lists that offer
+    people to follow, mention or invite leave those out."""
+    return Term(
+        "colleague_account",
+        lambda v, prefix: colleague_account_q(prefix),
+        lambda v, obj: not obj.is_service_account,
+        lambda alias, facts: f"NOT {alias}.is_service_account",
+    )
+
+
 def oneself() -> Term:
     return Term(
         "oneself",

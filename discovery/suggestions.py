@@ -19,7 +19,13 @@ from django.utils.translation import ngettext
 from access.actions import banned_group_ids
 from access.groups import visible_groups
 from access.hashtags import carried_by_visible_post
-from access.people import blocked_either_way_q, employees_q, may_be_suggested, visible_people
+from access.people import (
+    blocked_either_way_q,
+    employees_q,
+    listed_person_q,
+    may_be_suggested,
+    visible_people,
+)
 from access.posts import visible_posts
 from access.viewer import Ties, Viewer, as_viewer
 from groups.models import Group, Membership
@@ -65,6 +71,7 @@ def suggested_people(user: User | Viewer, *, limit: int = 5) -> list[Suggestion]
     if viewer.is_guest:
         rows = (
             Membership.objects.filter(group_id__in=ties.member_groups, user__is_active=True)
+            .filter(listed_person_q("user__"))
             .exclude(user_id__in=skip)
             .values("user_id")
             .annotate(group=Min("group__name"))
@@ -75,7 +82,8 @@ def suggested_people(user: User | Viewer, *, limit: int = 5) -> list[Suggestion]
             for row in rows
         }
     else:
-        employees = employees_q()
+        # Service accounts (the site admin's login) are no colleagues to suggest.
+        employees = employees_q() & listed_person_q()
         # 1. Bridges: authors of recent posts the user may see (the newest 300, so the cost
         #    does not grow with the company), in another department or location, sharing no
         #    group with the user.
@@ -102,6 +110,7 @@ def suggested_people(user: User | Viewer, *, limit: int = 5) -> list[Suggestion]
         #    names of one follower each are read with the people, below).
         friends = list(
             Follow.objects.filter(follower_id__in=ties.following, follower__is_active=True)
+            .filter(listed_person_q("followee__"))
             .exclude(followee_id__in=skip)
             .exclude(blocked_either_way_q(viewer, "followee_id"))
             .values("followee_id")

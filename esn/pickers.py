@@ -5,7 +5,6 @@ is offered the members of their groups, blocked people never)."""
 from __future__ import annotations
 
 from django.http import JsonResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -36,9 +35,7 @@ def people(request: HtmxHttpRequest) -> JsonResponse:
                     "title": person.title,
                     "department": str(person.department or ""),
                     "initials": person.initials,
-                    "avatar": reverse("people:avatar", args=[person.username])
-                    if person.avatar
-                    else "",
+                    "avatar": person.avatar_url,
                 }
                 for person in found
             ]

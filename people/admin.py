@@ -1,13 +1,38 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from people.models import Department, Follow, Location, User
 
 
+class PersonChangeForm(UserChangeForm):
+    """People sign in with their username in any case, so two usernames differing only in case
+    would make a sign-in ambiguous. Django's add form already refuses them; this is the same
+    rule for renaming someone (a form check: the database keeps its plain unique index)."""
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if (
+            username
+            and User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "A person with this username already exists: usernames are the same "
+                    "whatever the case of their letters."
+                ),
+                code="unique",
+            )
+        return username
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     """Admins create people and deactivate them (never delete: their posts stay)."""
+
+    form = PersonChangeForm
 
     list_display = [
         "username",
@@ -19,15 +44,37 @@ class PersonAdmin(UserAdmin):
         "is_active",
         "is_staff",
         "is_guest",
+        "is_service_account",
     ]
-    list_filter = ["is_active", "is_staff", "is_guest", "department", "location"]
+    list_filter = [
+        "is_active",
+        "is_staff",
+        "is_guest",
+        "is_service_account",
+        "department",
+        "location",
+    ]
     autocomplete_fields = ["sponsor"]
     list_select_related = ["department", "location"]
     search_fields = ["username", "first_name", "last_name", "email", "title"]
     fieldsets = [
         *UserAdmin.fieldsets,
         (_("Profile"), {"fields": ["title", "department", "location", "bio", "avatar", "skills"]}),
-        (_("External guest"), {"fields": ["is_guest", "sponsor", "guest_expires_on"]}),
+        (
+            _("External guest"),
+            {"fields": ["is_guest", "organisation", "sponsor", "guest_expires_on"]},
+        ),
+        (
+            _("Service account"),
+            {
+                "description": _(
+                    "For logins that are not a colleague: the site admin's own account, an "
+                    "integration. Hidden from the people directory, people search, "
+                    "suggestions and the @mention and invitation pickers."
+                ),
+                "fields": ["is_service_account"],
+            },
+        ),
     ]
     add_fieldsets = [
         (
@@ -52,9 +99,10 @@ class PersonAdmin(UserAdmin):
                     "A guest sees only the groups they are invited to and accept. They need "
                     "an employee as sponsor; after the end date they cannot sign in."
                 ),
-                "fields": ["is_guest", "sponsor", "guest_expires_on"],
+                "fields": ["is_guest", "organisation", "sponsor", "guest_expires_on"],
             },
         ),
+        (_("Service account"), {"fields": ["is_service_account"]}),
     ]
     actions = ["deactivate"]
 

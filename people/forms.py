@@ -1,17 +1,76 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from people.models import User
-from people.services import record_failed_sign_in, sign_in_blocked
+from esn.text import clean_name, has_visible_text
+from people.backends import accounts_matching, sign_in_throttled
+from people.models import Department, Location, User
 from posts.images import check_image
 
 
+class SkillsField(forms.CharField):
+    """Skills typed as a comma-separated list ("Code review, Dutch"), shown the same way:
+    no taggit quotes. Cleans to a list of names, duplicates (in any case) dropped."""
+
+    MAX_SKILLS = 20
+    MAX_LENGTH = 50
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", self.MAX_SKILLS * (self.MAX_LENGTH + 2))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(getattr(tag, "name", tag) for tag in value)
+        return value
+
+    def to_python(self, value) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        names: dict[str, str] = {}
+        for part in text.split(","):
+            name = clean_name(part).lstrip("#").strip()
+            if name and has_visible_text(name):
+                names.setdefault(name.lower(), name)
+        skills = list(names.values())
+        if len(skills) > self.MAX_SKILLS:
+            raise ValidationError(
+                _("You listed %(n)d skills; at most %(max)d fit on a profile.")
+                % {"n": len(skills), "max": self.MAX_SKILLS}
+            )
+        too_long = [name for name in skills if len(name) > self.MAX_LENGTH]
+        if too_long:
+            raise ValidationError(
+                _("A skill can be at most %(max)d characters: “%(skill)s…” is %(length)d.")
+                % {"max": self.MAX_LENGTH, "skill": too_long[0][:30], "length": len(too_long[0])}
+            )
+        return skills
+
+
 class ProfileForm(forms.ModelForm):
+    """One's own profile. Employees pick a department and location; a guest names their
+    organisation instead (internal departments are not theirs to claim). The avatar is
+    replaced or removed; the stored file is never offered as a link."""
+
+    avatar = forms.ImageField(
+        label=_("Replace photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my photo"), required=False)
+    skills = SkillsField(
+        label=_("Skills"),
+        help_text=_(
+            "Separate them with commas, e.g. “Code review, Dutch, onboarding”. Each links to "
+            "its hashtag (“Code review” is #code_review). At most 20, of 50 characters each."
+        ),
+    )
+
     class Meta:
         model = User
         fields = [
@@ -20,25 +79,92 @@ class ProfileForm(forms.ModelForm):
             "title",
             "department",
             "location",
+            "organisation",
             "bio",
-            "avatar",
-            "skills",
         ]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"skills": _("Comma-separated, e.g. “negotiation, Python, onboarding”.")}
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "bio": _(
+                "Markdown works: **bold**, *italics*, lists (a line starting with “- ”), "
+                "links, #hashtags and @mentions. At most 2,000 characters."
+            ),
+            "organisation": _("The company you work for, shown with your Guest badge."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_guest:
+            del self.fields["department"], self.fields["location"]
+        else:
+            del self.fields["organisation"]
+        self.fields["avatar"].help_text = _(
+            "JPEG, PNG, GIF or WebP, at most %(mb)d MB. Shown round, so a square photo works best."
+        ) % {"mb": settings.IMAGE_MAX_BYTES // (1024 * 1024)}
+        if self.instance.pk and "skills" not in self.initial:
+            self.initial["skills"] = [tag.name for tag in self.instance.skills.all()]
 
     def clean_avatar(self):
         avatar = self.cleaned_data.get("avatar")
-        if avatar and hasattr(avatar, "content_type"):  # a new upload, not the stored file
-            return check_image(avatar)
-        return avatar
+        return check_image(avatar) if avatar else None
+
+    def profile_fields(self) -> dict:
+        """The profile's own fields as cleaned (what `update_profile` writes)."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+
+class DirectoryFilterForm(forms.Form):
+    """The people directory's filters, read from the address (GET): a name box, department,
+    location and skill, combinable."""
+
+    q = forms.CharField(
+        label=_("Name or title"),
+        max_length=100,
+        required=False,
+        widget=forms.SearchInput(attrs={"id": "people-q"}),
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("Any department"),
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.all(),
+        required=False,
+        empty_label=_("Any location"),
+    )
+    skill = forms.CharField(
+        label=_("Skill"),
+        max_length=50,
+        required=False,
+        widget=forms.SearchInput(attrs={"list": "people-skills"}),
+    )
+
+    def filters(self) -> dict:
+        """The filters that validated (call `is_valid()` first), as `people_directory` takes
+        them."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "query": data.get("q") or "",
+            "department": data.get("department"),
+            "location": data.get("location"),
+            "skill": data.get("skill") or "",
+        }
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form, refusing further attempts after repeated failures."""
+    """Django's sign-in form taking a username or an email address in any case (the backend,
+    people.backends.AccountBackend, resolves and throttles it), and telling someone who knows
+    the password why it still did not work."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
+        # Keeps Django's opening words; its "both fields may be case-sensitive" is no longer true.
+        "invalid_login": _(
+            "Please enter a correct username and password (or email address and password). "
+            "Only the password is case-sensitive."
+        ),
         "throttled": _(
             "Too many failed attempts to sign in to this account. Wait 30 minutes, or reset "
             "your password with the link below."
@@ -46,28 +172,65 @@ class SignInForm(AuthenticationForm):
         "guest_expired": _(
             "Your guest access ended on %(day)s. Ask your sponsor at the company to extend it."
         ),
+        "deactivated": _(
+            "This account is deactivated. Ask your administrator if you think this is a mistake."
+        ),
+        "ambiguous": _(
+            "More than one account matches what you typed. Sign in with your exact username."
+        ),
     }
 
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        field = self.fields["username"]
+        field.label = _("Username or email")
+        field.max_length = User._meta.get_field("email").max_length  # an address may be longer
+        field.widget.attrs.update(
+            {
+                "maxlength": field.max_length,
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",
+                "autocomplete": "username",
+            }
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+    def get_invalid_login_error(self):
+        return ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
-        if username and sign_in_blocked(username=username, ip=ip):
+        identifier = self.cleaned_data.get("username") or ""
+        if identifier and sign_in_throttled(identifier, self.request):
             raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except ValidationError:
-            if username:
-                record_failed_sign_in(username=username, ip=ip)
-                self._explain_expired_guest(username)
+            if identifier:
+                self._explain_refusal(identifier)
             raise
 
-    def _explain_expired_guest(self, username: str) -> None:
-        """Only someone who knows the password learns that the account is an expired guest."""
-        user = User.objects.filter(username__iexact=username, is_guest=True).first()
+    def _explain_refusal(self, identifier: str) -> None:
+        """Only someone who typed the right password learns the account's state (deactivated,
+        an expired guest) or that the name fits several accounts; anyone else gets the
+        ordinary message, so nobody learns whether an account exists."""
         password = self.cleaned_data.get("password") or ""
-        if user and user.is_active and user.guest_expired and user.check_password(password):
-            raise ValidationError(
-                self.error_messages["guest_expired"],
-                code="guest_expired",
-                params={"day": date_format(user.guest_expires_on)},
-            )
+        accounts = accounts_matching(identifier)
+        if not accounts:
+            User().set_password(password)  # as long as checking a real account's password
+        proven = [account for account in accounts if account.check_password(password)]
+        if not proven:
+            return
+        usable = [a for a in proven if a.is_active and not a.guest_expired]
+        if len(usable) > 1:
+            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous")
+        if usable:
+            return
+        if not any(a.is_active for a in proven):
+            raise ValidationError(self.error_messages["deactivated"], code="deactivated")
+        expired = next(a for a in proven if a.is_active)
+        raise ValidationError(
+            self.error_messages["guest_expired"],
+            code="guest_expired",
+            params={"day": date_format(expired.guest_expires_on)},
+        )

@@ -71,11 +71,28 @@ class User(AbstractUser):
         related_name="sponsored_guests",
         help_text=_("The employee responsible for this guest."),
     )
+    organisation = models.CharField(
+        _("organisation"),
+        max_length=100,
+        blank=True,
+        help_text=_("A guest's own company (client, partner), shown with the Guest badge."),
+    )
     guest_expires_on = models.DateField(
         _("access ends on"),
         null=True,
         blank=True,
         help_text=_("After this day the guest cannot sign in and their sessions end."),
+    )
+    # Accounts that are not colleagues (the site admin's own login, integrations): nobody
+    # is offered them to follow or mention, but their posts and profile stay reachable.
+    is_service_account = models.BooleanField(
+        _("service account"),
+        default=False,
+        help_text=_(
+            "Not a colleague (an admin or integration login): hidden from the people "
+            "directory, people search, suggestions and pickers. Its profile and posts stay "
+            "reachable."
+        ),
     )
     # When the person last used the site (to a few minutes): digests leave out what they
     # have had the chance to see in the app.
@@ -147,6 +164,15 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("people:profile", args=[self.username])
+
+    @property
+    def avatar_url(self) -> str:
+        """The avatar through the access-checked view; the stored file's random name is the
+        version, so a replaced photo is not taken from the browser's cache."""
+        if not self.avatar:
+            return ""
+        version = PurePath(self.avatar.name).stem[:12]
+        return f"{reverse('people:avatar', args=[self.username])}?v={version}"
 
 
 class Follow(models.Model):

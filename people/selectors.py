@@ -1,20 +1,48 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Collate, Lower
+from django.urls import reverse
 from taggit.models import TaggedItem
 
+from access.hashtags import known_hashtags
 from access.people import visible_people, visible_person_q
 from esn.textsearch import Unaccent, folded, name_starts_with, name_word_start, word_start
-from people.models import Follow, User
+from hashtags.parsing import normalise_hashtag, scan_tag
+from people.models import Department, Follow, Location, User
+from posts.markup import render
 
 
-def people_directory(viewer: Any, *, query: str = "") -> QuerySet[User]:
-    """People the viewer may see, optionally filtered by name, title, department or
-    location."""
-    qs = visible_people(viewer)
+def _person_skills() -> QuerySet[TaggedItem]:
+    return TaggedItem.objects.filter(content_type__app_label="people", content_type__model="user")
+
+
+def skill_spellings(skill: str) -> set[str]:
+    """The lowercased names a typed skill matches: "code review" also finds the skill
+    "Code_review", and "code_review" finds "Code review" (a skill means the hashtag its
+    spaces spelled as `_` make)."""
+    key = skill.strip().lower()
+    return {key, key.replace(" ", "_"), key.replace("_", " ")} if key else set()
+
+
+def people_directory(
+    viewer: Any,
+    *,
+    query: str = "",
+    department: Department | None = None,
+    location: Location | None = None,
+    skill: str = "",
+) -> QuerySet[User]:
+    """People the directory lists for the viewer: those they may see, never a service
+    account, nobody blocked either way (the cards offer Follow, which a block refuses).
+    Filtered by name, title, department or location words, and by department, location
+    and skill; alphabetical (the id breaks ties, so pages never overlap). Each with their
+    department, location and skills: two queries per page whatever its size."""
+    qs = visible_people(viewer, hide_blocked=True, listed=True)
     for word in query.split()[:5]:
         qs = qs.filter(
             Q(first_name__icontains=word)
@@ -24,7 +52,103 @@ def people_directory(viewer: Any, *, query: str = "") -> QuerySet[User]:
             | Q(department__name__icontains=word)
             | Q(location__name__icontains=word)
         )
-    return qs.order_by("first_name", "last_name", "username")
+    if department is not None:
+        qs = qs.filter(department=department)
+    if location is not None:
+        qs = qs.filter(location=location)
+    if skill.strip():
+        tagged = _person_skills().annotate(key=Lower("tag__name"))
+        qs = qs.filter(pk__in=tagged.filter(key__in=skill_spellings(skill)).values("object_id"))
+    # django-stubs does not know taggit's manager supports prefetching; it does (one query).
+    people = qs.prefetch_related("skills")  # type: ignore[misc]
+    return people.order_by("first_name", "last_name", "username", "pk")
+
+
+# The directory's skill box suggests this many of the most listed skills.
+COMMON_SKILLS = 40
+
+
+def common_skills(viewer: Any, *, limit: int = COMMON_SKILLS) -> list[str]:
+    """The skills most people in the directory list, most listed first (the directory's
+    skill box offers them). One query."""
+    listed = visible_people(viewer, listed=True).values("pk")
+    rows = (
+        _person_skills()
+        .filter(object_id__in=listed)
+        .values("tag__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "tag__name")[:limit]
+    )
+    return [row["tag__name"] for row in rows]
+
+
+def skill_hashtag_key(name: str) -> str:
+    """The hashtag a skill means (spaces read as `_`: "Code review" is #code_review), or ""
+    if no hashtag can spell it ("C++")."""
+    spelled = name.strip().replace(" ", "_")
+    if not spelled or scan_tag(spelled, 0) != spelled:
+        return ""
+    return normalise_hashtag(spelled)
+
+
+@dataclass
+class SkillChip:
+    name: str
+    url: str  # the hashtag's page, else the directory filtered by the skill, else ""
+
+
+@dataclass
+class ProfileText:
+    bio_html: str
+    skills: list[SkillChip]
+
+
+def profile_text(viewer: Any, person: User, *, directory: bool) -> ProfileText:
+    """A profile's bio, rendered by the posts' markdown pipeline (bold, lists, links,
+    #hashtags, @mentions), and its skills as chips. A hashtag (in the bio or a skill's) links
+    only if the viewer may open its page; a skill without one leads to the directory
+    filtered by it when the viewer may use the directory (`directory`). An @mention links
+    only to a profile the viewer may open. At most two queries, none for a plain bio and no
+    skills."""
+    skills = [tag.name for tag in person.skills.all()]
+    first = render(person.bio) if person.bio else None
+    keys = {skill_hashtag_key(name) for name in skills} - {""}
+    if first:
+        keys |= {normalise_hashtag(name) for name in first.hashtags}
+    known = (
+        set(known_hashtags(viewer).filter(slug__in=keys).values_list("slug", flat=True))
+        if keys
+        else set()
+    )
+    bio_html = ""
+    if first:
+        people: dict[str, User] = {}
+        if first.mentions:
+            wanted = {m.lower() for m in first.mentions}
+            people = {
+                u.username.lower(): u
+                for u in visible_people(viewer)
+                .annotate(lname=Lower("username"))
+                .filter(lname__in=wanted)
+            }
+        bio_html = render(
+            person.bio,
+            resolve_mention=lambda name: (
+                people[name.lower()].get_absolute_url() if name.lower() in people else None
+            ),
+            link_hashtag=lambda name: normalise_hashtag(name) in known,
+        ).html
+    chips = []
+    for name in skills:
+        key = skill_hashtag_key(name)
+        if key in known:
+            url = reverse("hashtags:detail", args=[key])
+        elif directory:
+            url = f"{reverse('people:directory')}?{urlencode({'skill': name})}"
+        else:
+            url = ""
+        chips.append(SkillChip(name=name, url=url))
+    return ProfileText(bio_html=bio_html, skills=chips)
 
 
 def following_of(viewer: Any, person: User) -> QuerySet[User]:
@@ -67,9 +191,9 @@ MAX_PEOPLE_SEARCH_WORDS = 5
 
 def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     """People `viewer` may see (`visible_people`: a guest meets only the members of their
-    groups) with every word at the start of a word of their name, username, title,
-    department, location or one of their skills, accents and case ignored: "mar" finds
-    Marieke, "muller" finds Müller. Alphabetical."""
+    groups; no service account) with every word at the start of a word of their name,
+    username, title, department, location or one of their skills, accents and case ignored:
+    "mar" finds Marieke, "muller" finds Müller. Alphabetical."""
     if not words:
         return User.objects.none()
     profile = folded(
@@ -80,10 +204,8 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
         Coalesce("department__name", Value("")),
         Coalesce("location__name", Value("")),
     )
-    qs = visible_people(viewer).annotate(search_profile=profile)
-    skills = TaggedItem.objects.filter(
-        content_type__app_label="people", content_type__model="user"
-    ).annotate(skill=Unaccent(Lower("tag__name")))
+    qs = visible_people(viewer, listed=True).annotate(search_profile=profile)
+    skills = _person_skills().annotate(skill=Unaccent(Lower("tag__name")))
     for word in words[:MAX_PEOPLE_SEARCH_WORDS]:
         pattern = word_start(word)
         qs = qs.filter(
@@ -103,14 +225,14 @@ PICKER_LIMIT = 8
 
 
 def people_for_picker(viewer: Any, text: str, *, limit: int = PICKER_LIMIT) -> list[User]:
-    """People the viewer may see, nobody blocked either way, whose name or username has a
-    word starting with each word of `text` (accents and case ignored: "zoe" and "mulder"
-    both find Zoë Mulder). Whose first name starts with it first, then alphabetical. One
+    """People the viewer may see, nobody blocked either way and no service account, whose
+    name or username has a word starting with each word of `text` (accents and case
+    ignored: "zoe" and "mulder" both find Zoë Mulder). Whose first name starts with it first, then alphabetical. One
     query, with their department."""
     words = text.split()[:3]
     if not words:
         return []
-    qs = visible_people(viewer, hide_blocked=True)
+    qs = visible_people(viewer, hide_blocked=True, listed=True)
     for word in words:
         qs = qs.filter(name_word_start("search_name", word))
     # The stored name starts with the first name.

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +13,44 @@ from django.utils.translation import gettext as _
 from access.viewer import Viewer
 from digests import services as inbox
 from people.models import Block, Follow, SignInFailure, User
+
+# What a person may change on their own profile: a guest names their organisation instead of
+# an internal department and location.
+EMPLOYEE_PROFILE_FIELDS = {"first_name", "last_name", "title", "department", "location", "bio"}
+GUEST_PROFILE_FIELDS = {"first_name", "last_name", "title", "organisation", "bio"}
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    person: User,
+    fields: dict[str, Any],
+    skills: list[str],
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save a person's own profile: `fields` (only those a person of their kind may change;
+    others are ignored), their skills (exactly these), and a new photo or none (a new one
+    wins over `remove_avatar`). A replaced or removed photo's file is deleted once the
+    change is committed."""
+    allowed = GUEST_PROFILE_FIELDS if person.is_guest else EMPLOYEE_PROFILE_FIELDS
+    changed = [name for name in fields if name in allowed]
+    for name in changed:
+        setattr(person, name, fields[name])
+    old_avatar = person.avatar.name if person.avatar else ""
+    if avatar is not None:
+        person.avatar = avatar
+        changed.append("avatar")
+    elif remove_avatar and old_avatar:
+        person.avatar = ""
+        changed.append("avatar")
+    person.save(update_fields=[*changed, "updated_at"])
+    person.skills.set(skills)
+    new_avatar = person.avatar.name if person.avatar else ""
+    if old_avatar and old_avatar != new_avatar:
+        storage = person.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
+    return person
 
 
 def follow_person(*, follower: User, followee: User) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -9,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.people import has_blocked, sees_the_company, visible_people
+from access.people import has_blocked, sees_the_company, visible_former_people, visible_people
 from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
 from esn.typing import HtmxHttpRequest
 from people import selectors, services
-from people.forms import ProfileForm
+from people.forms import DirectoryFilterForm, ProfileForm
 from people.models import User
 from posts.selectors import posts_by
 
@@ -34,24 +35,62 @@ def _employees_only(request: HtmxHttpRequest) -> None:
         raise Http404(_("Guests see the people in their own groups only."))
 
 
+# People cards per directory page.
+DIRECTORY_PAGE_SIZE = 30
+
+
 def directory(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Colleagues by name, department, location and skill, each card with Follow. The
+    filters live in the address (a GET form), so a filtered list can be shared and paged;
+    a filter that does not validate is named under its field and left out."""
     _employees_only(request)
-    query = request.GET.get("q", "")[:100]
-    page = Paginator(selectors.people_directory(request.user, query=query), 30).get_page(
-        request.GET.get("page")
+    form = DirectoryFilterForm(request.GET)
+    form.is_valid()
+    filters = form.filters()
+    people = selectors.people_directory(request.viewer, **filters)
+    page = Paginator(people, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    following = request.viewer.ties.following
+    for person in page:
+        person.is_followed = person.pk in following  # type: ignore[attr-defined]
+    return render(
+        request,
+        "people/directory.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "filtered": any(filters.values()),
+            "common_skills": selectors.common_skills(request.viewer),
+        },
     )
-    return render(request, "people/directory.html", {"page_obj": page, "q": query})
+
+
+def _former_colleague(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
+    """A deactivated person's short page, for whoever could see them while they were here
+    (their name stays on old posts); a 404 for everyone else."""
+    person = visible_former_people(request.viewer).filter(username=username).first()
+    if person is None:
+        raise Http404(_("No such person."))
+    page = posts_by(request.viewer, author=person, cursor=page_cursor(request))
+    return render_feed(
+        request, page=page, template="people/former.html", context={"person": person}
+    )
 
 
 def profile(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
-    person = _person_or_404(request, username)
+    person = visible_people(request.user).filter(username=username).first()
+    if person is None:
+        return _former_colleague(request, username)
     page = posts_by(request.user, author=person, cursor=page_cursor(request))
+    text = selectors.profile_text(
+        request.viewer, person, directory=sees_the_company(request.viewer)
+    )
     context = {
         "person": person,
         "is_following": selectors.is_following(request.user, person),
         "has_blocked": has_blocked(request.user, person),
         "is_muted": preferences.is_muted(request.user, SourceKind.PERSON, person.pk),
-        "skills": list(person.skills.all()),
+        "bio_html": text.bio_html,
+        "skills": text.skills,
     }
     if sees_the_company(request.user):
         # Who follows whom is the company's business, not a guest's.
@@ -159,21 +198,61 @@ def mute(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
 
 
 def edit_profile(request: HtmxHttpRequest) -> HttpResponseBase:
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    # A copy of the signed-in person: a refused form must not leave typed values on the
+    # `request.user` the page's own navigation shows.
+    me = User.objects.get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=me)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.update_profile(
+            person=me,
+            fields=form.profile_fields(),
+            skills=form.cleaned_data["skills"],
+            avatar=form.cleaned_data["avatar"],
+            remove_avatar=form.cleaned_data["remove_avatar"],
+        )
         messages.success(request, _("Your profile is saved."))
-        return redirect(request.user)
+        return redirect(me)
     return render(
-        request, "people/edit_profile.html", {"form": form}, status=422 if form.errors else 200
+        request,
+        "people/edit_profile.html",
+        # The avatar is no model field of the form: `me.avatar` is still the stored one.
+        {"form": form, "person": me},
+        status=422 if form.errors else 200,
     )
 
 
 def avatar(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
-    person = _person_or_404(request, username)
-    if not person.avatar:
+    """The photo, to whoever may open the profile (a former colleague's too: it stays on
+    their old posts)."""
+    person = (
+        visible_people(request.viewer).filter(username=username).first()
+        or visible_former_people(request.viewer).filter(username=username).first()
+    )
+    if person is None or not person.avatar:
         raise Http404(_("No avatar."))
     response = FileResponse(person.avatar.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Account pages: Django's own views, in the site's layout (templates/registration/), each
+# saying what just happened.
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Added after the session is flushed, so it travels to the sign-in page in the new one.
+        messages.success(request, _("You are signed out."))
+        return response
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    """Django's view keeps this session signed in (update_session_auth_hash); every other
+    session of the person ends at its next request, as their stored hash no longer matches."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed."))
+        return response

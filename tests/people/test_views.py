@@ -89,8 +89,12 @@ def test_following_someone_who_does_not_exist_or_left_is_404(member_client, outs
 
     assert member_client.post(reverse("people:follow", args=["no.body"])).status_code == 404
     assert member_client.post(_follow_url(outsider)).status_code == 404
-    assert member_client.get(outsider.get_absolute_url()).status_code == 404
     assert not Follow.objects.exists()
+    # Their name on old posts leads to a "former colleague" page, with no Follow button.
+    page = member_client.get(outsider.get_absolute_url())
+    assert page.status_code == 200
+    assert "Former colleague" in page.text
+    assert _follow_url(outsider) not in page.text
 
 
 def test_follow_needs_a_post_request(member_client, colleague):
