@@ -36,6 +36,9 @@ class Markup:
     html: str
     hashtags: list[str] = field(default_factory=list)  # spellings as typed, first one per key
     mentions: list[str] = field(default_factory=list)  # usernames as typed, in order
+    # Markdown images (`![alt](src)`), as "alt (src)": the allow-list has no <img>, since posts
+    # show uploaded images only; the author is told these were left out.
+    images: list[str] = field(default_factory=list)
 
 
 class _StrictHashHeader(HashHeaderProcessor):
@@ -44,9 +47,10 @@ class _StrictHashHeader(HashHeaderProcessor):
 
 
 class _HashtagProcessor(InlineProcessor):
-    def __init__(self, found: list[str]):
+    def __init__(self, found: list[str], link: Callable[[str], bool]):
         super().__init__(r"#", None)
         self.found = found
+        self.link = link
 
     def handleMatch(self, m, data):  # noqa: N802 (Python-Markdown API)
         start = m.start(0)
@@ -56,6 +60,8 @@ class _HashtagProcessor(InlineProcessor):
         if not name:
             return None, None, None
         self.found.append(name)
+        if not self.link(name):
+            return None, None, None
         el = ElementTree.Element("a")
         el.set("href", reverse("hashtags:detail", args=[normalise_hashtag(name)]))
         el.set("class", "hashtag")
@@ -103,24 +109,46 @@ class _NoNestedLinks(Treeprocessor):
         return None
 
 
-def render(text: str, *, resolve_mention: Callable[[str], str | None] | None = None) -> Markup:
+class _ImageFinder(Treeprocessor):
+    def __init__(self, md, found: list[str]):
+        super().__init__(md)
+        self.found = found
+
+    def run(self, root):
+        for img in root.iter("img"):
+            alt, src = img.get("alt", "").strip(), img.get("src", "")
+            self.found.append(f"{alt} ({src})" if alt else src)
+        return None
+
+
+def render(
+    text: str,
+    *,
+    resolve_mention: Callable[[str], str | None] | None = None,
+    link_hashtag: Callable[[str], bool] | None = None,
+) -> Markup:
     """Render markdown to sanitised HTML, collecting hashtags and mentions.
 
     `resolve_mention(username)` returns the profile URL of an existing person, or None to
-    leave the text unlinked.
+    leave the text unlinked. `link_hashtag(name)` (default: always) says whether a tag gets a
+    link (a profile's bio links only tags with a page the reader may open).
     """
     hashtags: list[str] = []
     mentions: list[str] = []
+    images: list[str] = []
     md = markdown.Markdown(extensions=["sane_lists", "nl2br", "fenced_code"])
     md.parser.blockprocessors.register(_StrictHashHeader(md.parser), "hashheader", 70)
     # Below Python-Markdown's raw "html" pattern (90): text inside a typed HTML tag's
     # attributes is neither a URL, a hashtag nor a mention.
     md.inlinePatterns.register(_UrlProcessor(URL_RE, md), "bare_url", 89)
-    md.inlinePatterns.register(_HashtagProcessor(hashtags), "hashtag", 88)
+    md.inlinePatterns.register(
+        _HashtagProcessor(hashtags, link_hashtag or (lambda _: True)), "hashtag", 88
+    )
     md.inlinePatterns.register(
         _MentionProcessor(mentions, resolve_mention or (lambda _: None)), "mention", 87
     )
     md.treeprocessors.register(_NoNestedLinks(md), "no_nested_links", 0)
+    md.treeprocessors.register(_ImageFinder(md, images), "image_finder", 1)
     html = md.convert(strip_spoofing_characters(text))
     clean = nh3.clean(
         html,
@@ -137,4 +165,9 @@ def render(text: str, *, resolve_mention: Callable[[str], str | None] | None = N
         if key not in seen:
             seen.add(key)
             unique_tags.append(name)
-    return Markup(html=clean, hashtags=unique_tags, mentions=list(dict.fromkeys(mentions)))
+    return Markup(
+        html=clean,
+        hashtags=unique_tags,
+        mentions=list(dict.fromkeys(mentions)),
+        images=list(dict.fromkeys(images)),
+    )

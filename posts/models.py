@@ -154,6 +154,9 @@ class Post(Moderated):
         return pk_url("posts:delete", self.pk)
 
 
+IMAGE_ALT_MAX_LENGTH = 500
+
+
 def image_path(instance: PostImage, filename: str) -> str:
     return f"posts/{instance.key.hex}{PurePath(filename).suffix.lower()}"
 
@@ -169,6 +172,11 @@ class PostImage(models.Model):
     height = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField(default=0)
+    # What the image shows, for people who cannot see it (screen readers, a failed load).
+    # Empty: the author gave none, and the post says "Image 1 of the post".
+    alt = models.CharField(
+        _("image description"), max_length=IMAGE_ALT_MAX_LENGTH, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

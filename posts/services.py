@@ -6,7 +6,7 @@ the post, its images, hashtag links and mention links. Nothing is fanned out to 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from access.actions import audience_refusal, can_accept_answer, comment_refusal
 from access.posts import can_view_post
 from digests import services as inbox
-from esn.text import has_visible_text
+from esn.text import has_visible_text, strip_spoofing_characters
 from groups import services as group_services
 from groups.models import Group
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
 from posts.markup import Markup, render
-from posts.models import Comment, Post, PostImage, Reaction
+from posts.models import IMAGE_ALT_MAX_LENGTH, Comment, Post, PostImage, Reaction
 
 
 @dataclass
@@ -96,13 +96,52 @@ def unknown_mentions(text: str) -> list[str]:
     return [n for n in names if n.lower() not in known]
 
 
-def _check_images(images: Sequence[UploadedFile]) -> list[UploadedFile]:
-    if len(images) > settings.POST_MAX_IMAGES:
+def external_images(text: str) -> list[str]:
+    """Markdown images in `text` (`![chart](https://…)`): posts show uploaded images only, so
+    the sanitiser leaves these out; the author is told which ones."""
+    return render(text or "").images
+
+
+def _check_images(images: Sequence[UploadedFile], *, already: int = 0) -> list[UploadedFile]:
+    if already + len(images) > settings.POST_MAX_IMAGES:
+        if already:
+            raise ValidationError(
+                _(
+                    "A post can have at most %(n)d images; with your changes it would have "
+                    "%(count)d. Remove some, or add fewer."
+                )
+                % {"n": settings.POST_MAX_IMAGES, "count": already + len(images)}
+            )
         raise ValidationError(
             _("A post can have at most %(n)d images; you chose %(count)d.")
             % {"n": settings.POST_MAX_IMAGES, "count": len(images)}
         )
     return [check_image(image) for image in images]
+
+
+def _clean_alts(alts: Sequence[str], count: int) -> list[str]:
+    """One description per image (missing ones empty), on one line, within the limit."""
+    cleaned = []
+    for text in list(alts)[:count]:
+        text = " ".join(strip_spoofing_characters(text or "").replace("\x00", "").split())
+        if len(text) > IMAGE_ALT_MAX_LENGTH:
+            raise ValidationError(
+                _("An image description can be at most %(max)d characters; one is %(length)d.")
+                % {"max": IMAGE_ALT_MAX_LENGTH, "length": len(text)}
+            )
+        cleaned.append(text)
+    return cleaned + [""] * (count - len(cleaned))
+
+
+def _add_images(post: Post, images: Sequence[UploadedFile], alts: Sequence[str], start: int):
+    for position, (image, alt) in enumerate(zip(images, alts, strict=True), start=start):
+        PostImage.objects.create(
+            post=post,
+            image=image,
+            content_type=image.content_type or "",
+            position=position,
+            alt=alt,
+        )
 
 
 def _check_audience(author: User, group: Group | None) -> None:
@@ -127,15 +166,17 @@ def create_post(
     author: User,
     body: str,
     images: Sequence[UploadedFile] = (),
+    image_alts: Sequence[str] = (),
     group: Group | None = None,
     is_question: bool = False,
 ) -> Post:
     """Publish a post, company-wide or in a group the author belongs to; a question waits
-    for an accepted answer. Raises ValidationError with a readable message for bad input;
-    nothing is saved then."""
+    for an accepted answer. `image_alts[i]` describes `images[i]` (empty: none given).
+    Raises ValidationError with a readable message for bad input; nothing is saved then."""
     _check_audience(author, group)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     clean_images = _check_images(images)
+    alts = _clean_alts(image_alts, len(clean_images))
     post = Post.objects.create(
         author=author,
         body=body.strip(),
@@ -145,10 +186,7 @@ def create_post(
     )
     if group is not None:
         group_services.touch(group.pk)
-    for position, image in enumerate(clean_images):
-        PostImage.objects.create(
-            post=post, image=image, content_type=image.content_type or "", position=position
-        )
+    _add_images(post, clean_images, alts, start=0)
     set_post_hashtags(post=post, names=rendered.markup.hashtags)
     post.mentions.set(rendered.mentioned)
     mentioned_ids = [u.pk for u in rendered.mentioned if u.pk != author.pk]
@@ -163,15 +201,39 @@ def _require_author(obj: Post | Comment, user: User) -> None:
 
 
 @transaction.atomic
-def edit_post(*, post: Post, editor: User, body: str, is_question: bool | None = None) -> Post:
-    """Change a post's text (its images stay), and whether it is a question (None: as it
-    is). Marks it edited; people newly mentioned are told, people already mentioned are not
-    told again. A post that stops being a question loses its accepted answer."""
+def edit_post(
+    *,
+    post: Post,
+    editor: User,
+    body: str,
+    is_question: bool | None = None,
+    image_alts: Mapping[int, str] | None = None,
+    remove_images: Collection[int] = (),
+    add_images: Sequence[UploadedFile] = (),
+    add_image_alts: Sequence[str] = (),
+) -> Post:
+    """Change a post's text, whether it is a question (None: as it is) and its images:
+    new descriptions by image id (`image_alts`), images taken off (`remove_images`, ids of
+    this post's images; others are ignored) and new ones added after the rest, within the
+    limits that hold when publishing. Marks it edited; people newly mentioned are told,
+    people already mentioned are not told again. A post that stops being a question loses
+    its accepted answer. Raises ValidationError with a readable message; nothing changes
+    then."""
     _require_author(post, editor)
     _require_writable(post)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     before = set(post.mentions.values_list("pk", flat=True))
     post = Post.objects.select_for_update(of=("self",)).select_related("group").get(pk=post.pk)
+    present = list(post.images.all())
+    removing = set(remove_images)
+    kept = [image for image in present if image.pk not in removing]
+    gone = [image for image in present if image.pk in removing]
+    # Only what is added counts against the limit: a post from before a lower limit can
+    # still have its text edited.
+    new_images = _check_images(add_images, already=len(kept)) if add_images else []
+    new_alts = _clean_alts(add_image_alts, len(new_images))
+    wanted = image_alts or {}
+    kept_alts = _clean_alts([wanted.get(image.pk, image.alt) for image in kept], len(kept))
     post.body = body.strip()
     post.body_html = rendered.markup.html
     post.edited_at = timezone.now()
@@ -184,6 +246,8 @@ def edit_post(*, post: Post, editor: User, body: str, is_question: bool | None =
             post.accepted_answer, post.answered_at, withdrawn = None, None, True
             fields += ["accepted_answer", "answered_at"]
     post.save(update_fields=fields)
+    _replace_images(post, kept=kept, kept_alts=kept_alts, gone=gone)
+    _add_images(post, new_images, new_alts, start=len(kept))
     if withdrawn:
         inbox.record(inbox.answer_withdrawn, post_id=post.pk)
     set_post_hashtags(post=post, names=rendered.markup.hashtags)
@@ -192,6 +256,24 @@ def edit_post(*, post: Post, editor: User, body: str, is_question: bool | None =
     if new_ids:
         inbox.record(inbox.post_published, post_id=post.pk, mentioned_user_ids=new_ids)
     return post
+
+
+def _replace_images(
+    post: Post, *, kept: list[PostImage], kept_alts: list[str], gone: list[PostImage]
+) -> None:
+    """Keep `kept` in their order with their new descriptions; delete `gone` with their
+    files (after commit, so a rolled-back edit still has them)."""
+    changed = []
+    for position, (image, alt) in enumerate(zip(kept, kept_alts, strict=True)):
+        if image.position != position or image.alt != alt:
+            image.position, image.alt = position, alt
+            changed.append(image)
+    if changed:
+        PostImage.objects.bulk_update(changed, ["position", "alt"])
+    if gone:
+        files = [image.image for image in gone]
+        PostImage.objects.filter(post=post, pk__in=[image.pk for image in gone]).delete()
+        transaction.on_commit(lambda: [f.delete(save=False) for f in files])
 
 
 @transaction.atomic
