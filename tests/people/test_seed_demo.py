@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -11,6 +13,8 @@ from django.utils import timezone
 from groups.models import AuditEntry, Group, Membership
 from hashtags.models import Hashtag, TaggedPost
 from hashtags.selectors import trending_hashtags, who_knows
+from people.management.commands import _demo_texts as texts
+from people.management.commands.seed_demo import DEPARTMENTS, GROUPS, TOPICS
 from people.models import Department, Location, User
 from posts.models import Comment, Post, Reaction
 from posts.selectors import home_feed
@@ -40,6 +44,8 @@ def test_seed_builds_a_believable_company(seeded):
     _every_group_membership_is_the_members_own_act()
     _some_posts_are_questions_and_some_are_answered()
     _something_trends_and_someone_knows()
+    _posts_are_varied_and_on_topic()
+    _a_newcomer_has_a_first_day()
 
 
 def _people_and_accounts(seeded):
@@ -48,6 +54,10 @@ def _people_and_accounts(seeded):
     assert Location.objects.filter(people__isnull=False).distinct().count() >= 3
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff and admin.check_password("pw-test")
+    # The admin's own login is no colleague to follow or mention.
+    assert admin.is_service_account
+    assert User.objects.filter(is_service_account=True).count() == 1
+    assert User.objects.get(username="gus.partner").organisation == "Acme Partners"
     assert User.objects.get(username="ana.jansen").check_password("pw-test")
     assert "ana.jansen / pw-test" in seeded
 
@@ -121,6 +131,85 @@ def _something_trends_and_someone_knows():
     skilled = Hashtag.objects.filter(slug__in=User.skills.values("name")).distinct()
     assert skilled.count() >= 5
     assert any(e.has_skill for tag in skilled for e in who_knows(ana, tag))
+
+
+def _a_newcomer_has_a_first_day():
+    from digests.models import InboxItem
+    from welcome.models import WelcomeSettings
+    from welcome.selectors import announcements, get_started
+
+    nina = User.objects.get(username="nina.peeters")
+    card = get_started(nina)
+    assert card is not None and "Welcome" in [g.name for g in card.groups]
+    assert card.hashtags and all("_" in t.slug for t in card.hashtags)  # #dept_topic tags
+    assert card.people  # colleagues of her department and location
+    assert "**ESN**" in WelcomeSettings.current().welcome_text
+    [(_announcement, town_hall)] = announcements(nina)
+    assert "Town hall" in town_hall.body
+    # The demo inbox reads like a running site's: little is still unread.
+    ana = User.objects.get(username="ana.jansen")
+    rows = InboxItem.objects.filter(recipient=ana)
+    assert rows.filter(unread=True).count() <= rows.count() // 2
+
+
+def _plain(body: str) -> str:
+    """A post's words without its #tags and @mentions: what a reader sees repeat."""
+    return " ".join(re.sub(r"[#@][\w.+-]*\w", " ", body).split())
+
+
+def _posts_are_varied_and_on_topic():
+    posts = Post.objects.select_related("author__department").prefetch_related("tagged_items__tag")
+    assert len({_plain(post.body) for post in posts}) >= 100
+    written = {_plain(text.format(mention="x")): text for text in texts.all_posts()}
+    demo = [post for post in posts if _plain(post.body) in written]
+    assert len(demo) >= 160
+    assert max(Counter(_plain(post.body) for post in demo).values()) <= 2
+    for post in demo:
+        tag = texts.tag_of(written[_plain(post.body)])
+        # Its one hashtag is the topic the text is about, of a department that has that topic.
+        assert [t.tag.name for t in post.tagged_items.all()] == [tag], post.body
+        prefix, topic = tag.split("_", 1)
+        assert topic in TOPICS[prefix]
+        if post.group_id is None:
+            assert DEPARTMENTS[post.author.department.name][0] == prefix, post.body
+    # Replies are mostly about the post's topic.
+    topical = {_plain(c.format(mention="x")) for cs in texts.COMMENTS.values() for c in cs}
+    replies = [_plain(c.body) for c in Comment.objects.filter(post__in=demo)]
+    assert sum(reply in topical for reply in replies) > len(replies) / 2
+
+
+def test_demo_texts_each_carry_the_hashtag_of_their_topic():
+    group_names = {name for name, *_rest in GROUPS}
+    assert set(texts.GROUP_POSTS) <= group_names
+    for tag, posts in texts.POSTS.items():
+        prefix, topic = tag.split("_", 1)
+        assert topic in TOPICS[prefix]
+        for text in posts:
+            assert re.findall(r"#(\w+)", text) == [tag], text
+    for posts in texts.GROUP_POSTS.values():
+        # A group has one topic, so its posts share one hashtag.
+        assert len({texts.tag_of(text) for text in posts}) == 1
+        for text in posts:
+            assert len(re.findall(r"#(\w+)", text)) == 1, text
+    every = texts.all_posts()
+    assert len(set(every)) == len(every) >= 110
+    for prefix in TOPICS:
+        assert len([t for t in every if texts.tag_of(t).startswith(f"{prefix}_")]) >= 8
+    for text in every:
+        text.format(mention="x")  # no stray braces
+    assert set(texts.COMMENTS) <= {texts.tag_of(text) for text in every}
+
+
+def test_questions_are_recognised_by_their_own_opening_words():
+    asks = [text for text in texts.all_posts() if isinstance(text, texts.Ask)]
+    assert len(asks) >= 20 and len(texts.QUESTIONS) == len(asks)
+    for start, answer in texts.QUESTIONS.items():
+        assert "{" not in start and answer
+        # Only the question itself starts like that (make_questions matches on the start).
+        assert [t for t in texts.all_posts() if t.startswith(start)] == [
+            a for a in asks if a.start == start
+        ]
+        assert not any(s.startswith(start) for s in texts.QUESTIONS if s != start)
 
 
 def test_seed_is_idempotent(seeded):

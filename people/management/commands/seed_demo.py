@@ -8,19 +8,28 @@ idempotent: a second run changes nothing.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from access.actions import membership_of
 from groups import services as group_services
 from groups.models import Group, Invitation
-from hashtags.models import TaggedPost
+from hashtags.models import Hashtag, TaggedPost
 from hashtags.services import follow_hashtag, get_or_create_hashtags
+from people.management.commands._demo_texts import (
+    COMMENTS,
+    GENERIC_COMMENTS,
+    GROUP_POSTS,
+    QUESTIONS,
+    department_posts,
+    tag_of,
+)
 from people.models import Department, Location, User
 from people.services import follow_person
 from posts import services as post_services
@@ -110,46 +119,6 @@ TOPICS = {
     "ops": ["office_move", "it_helpdesk", "bike_to_work"],
 }
 
-POSTS = [
-    "Tried a standing desk for a full week. My back is grateful, my calves less so. "
-    "Anyone else? #{tag}",
-    "Quick win from today: we cut the handover checklist from 14 steps to 6. Notes in the "
-    "wiki, feedback welcome #{tag}",
-    "Question for the group: how do you keep **focus time** in a week full of meetings? #{tag}",
-    "Shout-out to @{mention} for untangling that mess yesterday. Saved us a weekend. #{tag}",
-    "Reading list for new joiners, short and practical:\n\n- the customer map\n- the "
-    "glossary\n- last quarter's review\n\n#{tag}",
-    "We are piloting something new next month and need three volunteers. Reply here! #{tag}",
-    "Lessons learned from this week's retro: write things down, decide who owns them, and "
-    "check back in two weeks. #{tag}",
-    "Does anyone have a good template for a one-page project brief? @{mention} maybe? #{tag}",
-    "Small thing, big effect: we now start every Monday with a ten-minute walk-and-talk. #{tag}",
-    "Slides from Thursday's session are up: https://intranet.example.com/slides/{tag} #{tag}",
-    "First month here and I'm still learning the acronyms. Is there a glossary somewhere? #{tag}",
-    "Numbers are in and they look good. Thanks to everyone who pitched in, especially "
-    "@{mention}. #{tag}",
-]
-COMMENTS = [
-    "Great point, thanks for sharing!",
-    "We did something similar in our team, happy to compare notes.",
-    "+1, would love to hear more.",
-    "I'm in. Count me as a volunteer.",
-    "Which one did you pick in the end?",
-    "This is really useful. Bookmarked.",
-    "Interesting! @{mention} you should see this.",
-    "Can we add this to the onboarding guide?",
-]
-
-# Posts that start like these are asked as questions; every other one of them (oldest first)
-# gets this answer, accepted by the person who asked.
-QUESTIONS = {
-    "Question for the group": "Block two mornings a week in your calendar and decline what "
-    "lands there. It works.",
-    "Does anyone have": "There is one in the wiki under Projects > Templates > One-page brief.",
-    "First month here": "Yes: the glossary is pinned in the wiki, and the onboarding guide "
-    "links it too.",
-}
-
 GROUPS = [
     # name, kind, description, allow_guests, owner department
     (
@@ -198,6 +167,13 @@ GROUPS = [
 
 WEEKS = 8
 
+# What newcomers are offered on their first day (welcome.models.WelcomeSettings).
+WELCOME_TEXT = """Welcome to **ESN**, the place where colleagues share what they work on.
+
+- Join a group or two below: nobody signs you up.
+- Follow a few hashtags of your department, such as #sales_onboarding.
+- Say hello in **Welcome**: what do you do, and what would you like to learn?"""
+
 
 class Command(BaseCommand):
     help = "Load a demo company (60+ people, groups, posts over weeks). Idempotent."
@@ -240,6 +216,7 @@ class Seeder:
         self.make_posts()
         self.make_questions()
         self.make_this_week()
+        self.make_first_day()
 
     # --- people -----------------------------------------------------------------------
 
@@ -290,13 +267,24 @@ class Seeder:
             self.people.append(person)
             self.by_dept.setdefault(dept, []).append(person)
         self.ana = self.people[0]
-        self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True, title="Site admin")
+        # The site admin's own login is no colleague: kept out of the directory, suggestions
+        # and pickers.
+        self._user(
+            "admin",
+            "Ada",
+            "Admin",
+            is_staff=True,
+            is_superuser=True,
+            is_service_account=True,
+            title="Site admin",
+        )
         sponsor = self.by_dept["Customer Success"][0]
         self.guest = self._user(
             "gus.partner",
             "Gus",
             "Partner",
-            title="Implementation consultant (Acme Partners)",
+            title="Implementation consultant",
+            organisation="Acme Partners",
             is_guest=True,
             sponsor=sponsor,
             guest_expires_on=(self.now + timedelta(days=90)).date(),
@@ -376,16 +364,22 @@ class Seeder:
             group.pk: list(User.objects.filter(memberships__group=group)) for group in self.groups
         }
         created = []
+        used: Counter[str] = Counter()
         for _ in range(170):
             group = self.rng.choice(self.groups) if self.rng.random() < 0.35 else None
             pool = members[group.pk] if group else self.people
             author = self.rng.choice([p for p in pool if not p.is_guest] or pool)
             prefix = DEPARTMENTS[author.department.name][0] if author.department else "cs"
-            tag = f"{prefix}_{self.rng.choice(TOPICS[prefix])}"
+            # A group talks about what it is for; elsewhere (or once a group's texts are
+            # used up) people write about their department's topics.
+            sources = [GROUP_POSTS.get(group.name, []) if group else [], department_posts(prefix)]
+            texts = next((ts for ts in sources if ts and min(used[t] for t in ts) < 2), sources[-1])
+            text = self._least_used(texts, used)
             mention = self.rng.choice([p for p in pool if p != author]).username
-            body = self.rng.choice(POSTS).format(tag=tag, mention=mention)
-            post = post_services.create_post(author=author, body=body, group=group)
-            created.append((post, self._when(), pool))
+            post = post_services.create_post(
+                author=author, body=text.format(mention=mention), group=group
+            )
+            created.append((post, tag_of(text), self._when(), pool))
         guest_group = self.groups[4]
         created.append(
             (
@@ -394,17 +388,26 @@ class Seeder:
                     body="Hello from Acme Partners! Looking forward to the rollout #cs_onboarding",
                     group=guest_group,
                 ),
+                "cs_onboarding",
                 self.now - timedelta(days=3),
                 members[guest_group.pk],
             )
         )
-        for post, when, pool in created:
+        for post, tag, when, pool in created:
             Post.objects.filter(pk=post.pk).update(created_at=when)
             TaggedPost.objects.filter(content_object=post).update(created_at=when)
             post.created_at = when
             others = [p for p in pool if p.pk != post.author_id]
-            for commenter in self.rng.sample(others, min(len(others), self.rng.randint(0, 4))):
-                body = self.rng.choice(COMMENTS).format(mention=self.rng.choice(others).username)
+            commenters = self.rng.sample(others, min(len(others), self.rng.randint(0, 4)))
+            # Replies about the post's topic first, then the general kind: no thread says
+            # the same thing twice.
+            topical = COMMENTS.get(tag, [])
+            bodies = self.rng.sample(topical, len(topical)) + self.rng.sample(
+                GENERIC_COMMENTS, len(GENERIC_COMMENTS)
+            )
+            for commenter, text in zip(commenters, bodies, strict=False):
+                mentioned = self.rng.choice([p for p in others if p != commenter] or others)
+                body = text.format(mention=mentioned.username)
                 comment = post_services.add_comment(post=post, author=commenter, body=body)
                 later = min(
                     when + timedelta(minutes=self.rng.randint(5, 3 * 24 * 60)),
@@ -413,7 +416,7 @@ class Seeder:
                 Comment.objects.filter(pk=comment.pk).update(created_at=later)
             for liker in self.rng.sample(others, min(len(others), self.rng.randint(0, 9))):
                 post_services.toggle_like(post=post, user=liker)
-        self._backdate_likes({post.pk: when for post, when, _pool in created})
+        self._backdate_likes({post.pk: when for post, _tag, when, _pool in created})
         for group in self.groups:
             posts = Post.objects.filter(group=group).order_by("created_at")
             oldest, newest = posts.first(), posts.last()
@@ -424,6 +427,14 @@ class Seeder:
                     created_at=oldest.created_at - timedelta(days=2),
                     last_activity_at=newest.created_at,
                 )
+
+    def _least_used(self, texts: list[str], used: Counter[str]) -> str:
+        # Every text is posted once before any is posted twice: many voices, not a few
+        # lines on repeat.
+        fewest = min(used[text] for text in texts)
+        text = self.rng.choice([text for text in texts if used[text] == fewest])
+        used[text] += 1
+        return text
 
     # --- this week: something trends, and people are known for topics --------------------
 
@@ -521,3 +532,68 @@ class Seeder:
             )
             post_services.accept_answer(post=post, comment=answer, by=post.author)
             Post.objects.filter(pk=post.pk).update(answered_at=answered_at)
+
+    # --- a first day: what newcomers are offered, an announcement --------------------
+
+    def make_first_day(self) -> None:
+        """A first day worth seeing: a Welcome group, the busiest #dept_topic tags featured for
+        newcomers, a company announcement pinned to Home, a newcomer account (nina.peeters) who
+        follows nothing yet, and inboxes that are mostly read, as a running site's are. Its own
+        random source: the data above stays the same."""
+        from digests.models import InboxItem
+        from welcome.models import WelcomeSettings
+        from welcome.services import announce
+
+        rng = random.Random(2028)  # noqa: S311
+        host = self.by_dept["People & Culture"][0]
+        welcome = group_services.create_group(
+            creator=host,
+            name="Welcome",
+            kind=Group.Kind.OPEN,
+            description="New here? Say hello, ask where things are, and find your way around.",
+        )
+        Group.objects.filter(pk=welcome.pk).update(
+            guidelines="Be kind, no question is too small.\n\n1. Say who you are\n2. Ask anything"
+        )
+        hello = post_services.create_post(
+            author=host,
+            body="Welcome to everyone who joined this month! Tell us who you are and what you work "
+            "on. Questions about laptops, expenses or the coffee machine are all fair game.",
+            group=welcome,
+        )
+        for person in rng.sample([p for p in self.people if not p.is_guest], 9):
+            if not membership_of(person, welcome):
+                group_services.join_group(user=person, group=welcome)
+        busiest = list(
+            Hashtag.objects.filter(slug__contains="_")
+            .annotate(uses=Count("tagged_posts"))
+            .order_by("-uses", "slug")[:4]
+        )
+        site = WelcomeSettings.current()
+        site.welcome_text = WELCOME_TEXT
+        site.save()
+        site.featured_groups.set(
+            [welcome, *[g for g in self.groups if g.kind == Group.Kind.OPEN][:2]]
+        )
+        site.featured_hashtags.set(busiest)
+        admin = User.objects.get(username="admin")
+        town_hall = post_services.create_post(
+            author=host,
+            body="**Town hall this Friday at 16:00**, in Amsterdam and online. The leadership team "
+            "shares the plans for next year, then it is your turn to ask. Questions in advance "
+            "are welcome under #town_hall.",
+        )
+        announce(post=town_hall, by=admin, days=7)
+        Post.objects.filter(pk=hello.pk).update(created_at=self.now - timedelta(days=6))
+        # A newcomer, joined today, who follows nothing: what a first day looks like.
+        nina = self._user(
+            "nina.peeters",
+            "Nina",
+            "Peeters",
+            title="Account executive",
+            department=Department.objects.get(name="Sales"),
+            location=Location.objects.get(name="Utrecht"),
+        )
+        User.objects.filter(pk=nina.pk).update(date_joined=self.now)
+        # Inboxes as they are on a running site: what is older than two days has been read.
+        InboxItem.objects.filter(timestamp__lt=self.now - timedelta(days=2)).update(unread=False)
