@@ -59,8 +59,8 @@ seed: $(STAMP)
 #   make digests                          everyone, now
 #   make digests ARGS="--now --user ana.jansen"
 digests: $(STAMP)
-	DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
-		$(EMBEDDED) $(BIN)/python manage.py send_digests $(or $(ARGS),--now)
+	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+		$(BIN)/python -m esn.embedded exec --like-run -- $(BIN)/python manage.py send_digests $(or $(ARGS),--now)
 
 shell: $(STAMP)
 	DEBUG=1 $(EMBEDDED) $(BIN)/python manage.py shell

@@ -88,7 +88,7 @@ def can_create_groups(who: Any) -> bool:
 def create_group_refusal(who: Any) -> str:
     viewer = as_viewer(who)
     if viewer.is_guest:
-        return _("Guests cannot start groups: ask your sponsor or a group's manager.")
+        return _("Guests cannot start groups.")
     if not can_create_groups(viewer):
         return _("Group creation is limited to administrators on this site.")
     return ""
@@ -194,3 +194,32 @@ def digest_recipients_q(site: Any, today: Any) -> Q:
         Q(is_guest=False) | Q(guest_expires_on__isnull=True) | Q(guest_expires_on__gte=today)
     )
     return people & Q(is_guest=False) if not site.guests_get_digests else people
+
+
+# Announcements: a post pinned to everyone's Home (welcome app). People allowed to make them
+# hold this permission; site admins always may.
+MAKE_ANNOUNCEMENT = "welcome.make_announcement"
+
+
+def can_announce(who: Any) -> bool:
+    viewer = as_viewer(who)
+    if not viewer.is_employee:
+        return False
+    return viewer.is_admin or viewer.user.has_perm(MAKE_ANNOUNCEMENT)
+
+
+def announce_refusal(who: Any, post: Post) -> str:
+    """Why the viewer may not pin `post` to everyone's Home, or "". Only a post every
+    employee may read can be announced: a post of a private or secret group would be an
+    announcement most people cannot open."""
+    if not can_announce(who):
+        return _("Only site admins, and people they allow, can make announcements.")
+    if post.removed_at is not None:
+        return _("A removed post cannot be an announcement.")
+    group = post.group
+    if group is not None and (group.kind != Group.Kind.OPEN or group.archived_at is not None):
+        return _(
+            "Only a company-wide post, or a post in an open group, can be an announcement: "
+            "everyone must be able to read it."
+        )
+    return ""

@@ -37,6 +37,7 @@ from digests.models import Frequency, InboxItem, Level, SiteSettings, SourceKind
 from people.models import User
 from posts.models import Post
 from posts.selectors import with_post_details
+from welcome.models import Announcement, AnnouncementDismissal
 
 PERIOD_LENGTH = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
 
@@ -226,6 +227,47 @@ def _addressed(viewers: list[Viewer]) -> dict[int, list[InboxItem]]:
     return found
 
 
+def _announcements(
+    viewers: list[Viewer], since: dict[int, datetime], until: datetime
+) -> dict[int, list[Post]]:
+    """Announcements pinned since each person's previous digest (and not dismissed by them)
+    that they may read: in their next digest, the only way one ever reaches email. Two
+    queries for the whole chunk."""
+    earliest = min(since[v.pk] for v in viewers)
+    pinned = list(
+        # Not one unpinned by hand: a post pinned by mistake is not mailed to everyone.
+        Announcement.objects.filter(
+            starts_at__gt=earliest, starts_at__lte=until, ended_by__isnull=True
+        ).order_by("-starts_at")
+    )
+    if not pinned:
+        return {}
+    dismissed = set(
+        AnnouncementDismissal.objects.filter(
+            announcement__in=pinned, user_id__in=[v.pk for v in viewers]
+        ).values_list("announcement_id", "user_id")
+    )
+    posts = {
+        p.pk: p
+        for p in with_post_details(
+            Post.objects.filter(pk__in=[a.post_id for a in pinned], removed_at__isnull=True)
+        )
+    }
+    found: dict[int, list[Post]] = defaultdict(list)
+    for viewer in viewers:
+        for announcement in pinned:
+            post = posts.get(announcement.post_id)
+            if (
+                post is not None
+                and announcement.starts_at > since[viewer.pk]
+                and (announcement.pk, viewer.pk) not in dismissed
+                and can_view_post(viewer, post)
+                and post not in found[viewer.pk]
+            ):
+                found[viewer.pk].append(post)
+    return found
+
+
 def build_digests(
     users: list[User],
     *,
@@ -274,11 +316,19 @@ def build_digests(
         {p.pk: p for p in with_post_details(Post.objects.filter(pk__in=wanted))} if wanted else {}
     )
     addressed = _addressed(viewers)
+    announced = _announcements(viewers, since, until)
     digests = {}
     for viewer in viewers:
         mine = sources[viewer.pk]
         sections: dict[str, DigestSection] = {}
+        if announced.get(viewer.pk):
+            sections["announcements"] = DigestSection(_("Announcements"), reverse("home"))
+            sections["announcements"].items = [
+                DigestItem(post, [_("announcement")]) for post in announced[viewer.pk]
+            ]
         for post_id in picked.get(viewer.pk, []):
+            if any(post_id == p.pk for p in announced.get(viewer.pk, [])):
+                continue
             post = posts.get(post_id)
             # The policy's own check, on the ties loaded above: the last word on every item.
             if post is None or not can_view_post(viewer, post):

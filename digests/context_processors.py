@@ -1,4 +1,4 @@
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from digests.selectors import unread_count
 
@@ -7,8 +7,9 @@ class _Unread:
     def __init__(self, user):
         self.user = user
 
-    @property
+    @cached_property
     def count(self) -> int:
+        # Read once per page: the navigation's badge and the page title both show it.
         return unread_count(self.user)
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from access.inbox import visible_inbox_q
+from access.people import visible_person_ids
 from digests.models import InboxItem
+from groups.models import Invitation
 from people.models import User
 from posts.selectors import Cursor, before_cursor
 
@@ -45,7 +47,47 @@ def inbox_page(user: User, *, cursor: Cursor | None = None, limit: int = 30) -> 
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = Cursor(rows[-1].timestamp, rows[-1].pk).encode()
+    attach_invitations(user, rows)
+    attach_followers(user, rows)
     return InboxPage(rows, next_cursor)
+
+
+def attach_followers(user: User, rows: list[InboxItem]) -> None:
+    """Each day's new-followers row gets `.followers`: those of its followers the reader may
+    see now, newest first (the row was written with who they could see then; a follower who
+    left or blocked them since is no longer named or counted). One query per page."""
+    wanted = {
+        pk
+        for row in rows
+        if row.kind == InboxItem.Kind.FOLLOWER
+        for pk in (row.data or {}).get("ids", [])
+    }
+    if not wanted:
+        return
+    people = {p.pk: p for p in User.objects.filter(pk__in=wanted, is_active=True)}
+    seen = visible_person_ids(user, list(people.values()), hide_blocked=True)
+    for row in rows:
+        ids = (row.data or {}).get("ids") if row.kind == InboxItem.Kind.FOLLOWER else None
+        if ids:
+            row.followers = [people[pk] for pk in ids if pk in seen]
+
+
+def attach_invitations(user: User, rows: list[InboxItem]) -> None:
+    """Each invitation row gets `.invitation`: the pending invitation it is about, so the row
+    offers Join and No thanks in place; None once answered or withdrawn. One query, only
+    when the page has invitation rows."""
+    asked = {row.group_id for row in rows if row.kind == InboxItem.Kind.INVITATION}
+    pending = {}
+    if asked:
+        pending = {
+            inv.group_id: inv
+            for inv in Invitation.objects.filter(
+                invitee=user, group_id__in=asked, status=Invitation.Status.PENDING
+            )
+        }
+    for row in rows:
+        if row.kind == InboxItem.Kind.INVITATION:
+            row.invitation = pending.get(row.group_id)
 
 
 def visible_item(user: User, pk: int) -> InboxItem | None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 from notifications.signals import notify
 
-from access.people import site_admins_q
+from access.people import site_admins_q, visible_person_ids
 from access.posts import can_view_post, live_q, removed_q
 from access.viewer import Ties, Viewer
 from digests.models import InboxEvent, InboxItem
@@ -252,7 +252,9 @@ def answer_withdrawn(*, post_id: int) -> None:
 
 
 def person_followed(*, follower_id: int, followee_id: int) -> None:
-    """Tell someone they have a new follower; following again later refreshes the one row."""
+    """Tell someone they have new followers: one row per day ("Vera and 11 others started
+    following you"), brought back to the top as each one comes in. Who follows the person
+    is theirs to know; one row per follower buried everything else on a busy first day."""
     follower = User.objects.filter(pk=follower_id, is_active=True).first()
     followee = User.objects.filter(pk=followee_id, is_active=True).first()
     if follower is None or followee is None or follower_id == followee_id:
@@ -264,15 +266,46 @@ def person_followed(*, follower_id: int, followee_id: int) -> None:
     )
     if followed_at is None:  # unfollowed again before we got here
         return
-    if _silenced(Viewer(followee).ties, actor_id=follower_id, group_id=None):
+    viewer = Viewer(followee)
+    if _silenced(viewer.ties, actor_id=follower_id, group_id=None):
         return
+    # The day in the site's time zone: a row per calendar day, as people count them.
+    day = timezone.localdate(followed_at)
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    that_day = list(
+        User.objects.filter(
+            following_links__followee_id=followee_id,
+            following_links__created_at__gte=start,
+            following_links__created_at__lt=start + timedelta(days=1),
+            is_active=True,
+        ).order_by("-following_links__created_at", "-pk")
+    )
+    # Only followers the person may see are named or counted (a guest is not told which
+    # employees outside their groups follow them); the inbox checks again when it shows it.
+    seen = visible_person_ids(viewer, that_day, hide_blocked=True)
+    followers = [
+        p
+        for p in that_day
+        if p.pk in seen and not _silenced(viewer.ties, actor_id=p.pk, group_id=None)
+    ]
+    if not followers:
+        return
+    latest = followers[0]
     _refresh_or_send(
         followee,
-        key=f"follower:{follower_id}",
-        changes={"timestamp": followed_at},
-        actor=follower,
+        key=f"followers:{day.isoformat()}",
+        changes={
+            "actor_user": latest,
+            "actor_object_id": str(latest.pk),
+            "count": len(followers),
+            "data": {"ids": [p.pk for p in followers]},
+            "timestamp": followed_at,
+        },
+        actor=latest,
         kind=Kind.FOLLOWER,
         verb="started following you",
+        count=len(followers),
+        ids=[p.pk for p in followers],
         timestamp=followed_at,
     )
 
@@ -538,6 +571,19 @@ def ban_lifted(*, group_id: int, person_id: int, by_id: int) -> None:
         target=group,
         lifted=True,
     )
+
+
+def invitation_settled(*, group_id: int, invitee_id: int, withdrawn: bool) -> None:
+    """The invitation rows of this group in the invitee's inbox: read once they answered
+    (from the row or elsewhere), gone once a manager withdrew it (a ban withdraws it too).
+    Right away, in the same transaction as the answer: the badge must not count it."""
+    rows = InboxItem.objects.filter(
+        recipient_id=invitee_id, group_id=group_id, kind=Kind.INVITATION, deleted=False
+    )
+    if withdrawn:
+        rows.update(deleted=True)
+    else:
+        rows.filter(unread=True).update(unread=False)
 
 
 def mark_read(*, user: User, item_id: int) -> InboxItem | None:

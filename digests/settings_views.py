@@ -14,6 +14,7 @@ from access.actions import receives_digests
 from digests import preferences
 from digests.forms import DigestForm, LevelForm
 from digests.models import DigestChoice, Level, SiteSettings
+from esn.middleware import remember_time_zone
 from esn.typing import HtmxHttpRequest
 
 
@@ -52,6 +53,7 @@ def my_settings(request: HtmxHttpRequest) -> HttpResponseBase:
                 time_zone=form.cleaned_data["time_zone"],
                 unread_email=form.cleaned_data["unread_email"],
             )
+            remember_time_zone(request, form.cleaned_data["time_zone"])
             messages.success(request, _("Your digest settings are saved."))
             return redirect("digests:settings")
     status = 422 if form.errors else 200

@@ -39,11 +39,14 @@ def item_url(item: InboxItem) -> str:
     if item.post_id:
         return item.post.get_absolute_url()
     if item.kind == Kind.FOLLOWER:
+        # Several followers: the list of them (an employee's page; a guest has none).
+        if len(item.data.get("ids", [])) > 1 and not item.recipient.is_guest:
+            return reverse("people:followers", args=[item.recipient.username])
         return item.actor_user.get_absolute_url()
     if item.kind == Kind.INVITATION:
         return reverse("groups:invitations")
     if item.kind == Kind.JOIN_REQUESTS:
-        return reverse("groups:members", args=[item.group.slug]) + "#requests"
+        return reverse("groups:member_requests", args=[item.group.slug])
     if item.kind == Kind.REPORTS:
         if item.group_id:
             return reverse("groups:moderation", args=[item.group.slug])
@@ -74,6 +77,8 @@ def mark_read(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         raise Http404
     services.mark_read(user=request.user, item_id=item.pk)
     item.unread = False
+    selectors.attach_invitations(request.user, [item])
+    selectors.attach_followers(request.user, [item])
     if request.htmx:
         return render(request, "digests/mark_read.html", {"item": item})
     return redirect("digests:inbox")

@@ -6,6 +6,9 @@ already running (say `make run` in another terminal) is reused and left alone.
 
     python -m esn.embedded run              # make run: services, migrate, seed, web+worker+beat
     python -m esn.embedded exec -- CMD...   # make test and friends: CMD with the services' URLs
+    python -m esn.embedded exec --like-run -- CMD...
+                                            # make digests: CMD as the running site sees things
+                                            # (its address and key: links in mails work)
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +36,8 @@ REDIS_DIR = VAR / "redis"
 REDIS_STATE = REDIS_DIR / "server.json"
 RUN_LOCK = VAR / "run.lock"
 SEEDED_MARK = VAR / ".demo-seeded"
+# Where the last `make run` serves (its port and address), for `exec --like-run`.
+RUN_INFO = VAR / "run.json"
 DB_NAME = "esn"
 
 
@@ -212,9 +219,18 @@ def ensure_services(*, for_tests: bool) -> Services:
 # --- commands ----------------------------------------------------------------------------
 
 
-def cmd_exec(argv: list[str]) -> int:
-    services = ensure_services(for_tests=True)
+def cmd_exec(argv: list[str], *, like_run: bool = False) -> int:
+    """Run a command with the services' URLs. `like_run`: as the `make run` site would (its
+    SITE_URL, and DEBUG's development key rather than the tests' one), so the links and
+    signed unsubscribe links in mails it writes work on that site."""
+    services = ensure_services(for_tests=not like_run)
     env = {**os.environ, **services.env}
+    if like_run:
+        env.setdefault("DEBUG", "1")
+        env.setdefault("DEMO_MODE", "1")
+        if "SITE_URL" not in os.environ and RUN_INFO.exists():
+            with contextlib.suppress(ValueError, KeyError, OSError):
+                env["SITE_URL"] = json.loads(RUN_INFO.read_text())["site_url"]
     try:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:
@@ -231,6 +247,45 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _banner(port: int, env: dict) -> None:
+    say("")
+    say(f"ESN is running at http://127.0.0.1:{port}")
+    say("demo login: username 'ana.jansen' (or any demo person), password 'demo';")
+    say("             admin 'admin' / 'demo' for Django admin at /admin/,")
+    say("             guest 'gus.partner' / 'demo' to see what an external guest sees,")
+    say("             newcomer 'nina.peeters' / 'demo' to see someone's first day")
+    say(
+        f"digest and password-reset emails are written to {env.get('EMAIL_FILE_PATH', VAR / 'mail')}"
+    )
+    say("press Ctrl-C to stop the web server, worker, beat and the embedded servers")
+
+
+def _pass_through(child: subprocess.Popen, ready: threading.Event) -> None:
+    for line in child.stdout or ():
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        if " ready." in line:
+            ready.set()
+
+
+def _banner_when_up(port: int, env: dict, worker_ready: threading.Event) -> None:
+    deadline = time.monotonic() + 90
+    web_up = False
+    while time.monotonic() < deadline and not (web_up and worker_ready.is_set()):
+        if not web_up:
+            url = f"http://127.0.0.1:{port}/healthz"
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310
+                web_up = answer.status == 200
+        time.sleep(0.5)
+    time.sleep(1.5)  # beat's own start-up lines come just after the worker's
+    if web_up and worker_ready.is_set():
+        say("")
+        say("everything is up: web server, worker and beat")
+        _banner(port, env)
+    else:
+        say("the web server or the worker is not up after 90 s: see the lines above")
 
 
 def cmd_run() -> int:
@@ -256,12 +311,14 @@ def cmd_run() -> int:
     services = ensure_services(for_tests=False)
     python = sys.executable
     manage = [python, str(BASE_DIR / "manage.py")]
+    site_url = os.environ.get("SITE_URL", f"http://127.0.0.1:{port}")
+    RUN_INFO.write_text(json.dumps({"port": port, "site_url": site_url}) + "\n")
     env = {
         **os.environ,
         **services.env,
         "DEBUG": os.environ.get("DEBUG", "1"),
         "DEMO_MODE": os.environ.get("DEMO_MODE", "1"),
-        "SITE_URL": os.environ.get("SITE_URL", f"http://127.0.0.1:{port}"),
+        "SITE_URL": site_url,
         "EMAIL_BACKEND": os.environ.get(
             "EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
         ),
@@ -280,20 +337,34 @@ def cmd_run() -> int:
             "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
-        # Own process groups: Ctrl-C reaches us, and we stop the children in order.
-        children = [
-            subprocess.Popen(cmd, env=env, cwd=BASE_DIR, start_new_session=True)
-            for cmd in commands.values()
-        ]
-        say("")
-        say(f"ESN is running at http://127.0.0.1:{port}")
-        say("demo login: username 'ana.jansen' (or any demo person), password 'demo';")
-        say("             admin 'admin' / 'demo' for Django admin at /admin/,")
-        say("             guest 'gus.partner' / 'demo' to see what an external guest sees")
-        say(
-            f"digest and password-reset emails are written to {env.get('EMAIL_FILE_PATH', VAR / 'mail')}"
-        )
-        say("press Ctrl-C to stop the web server, worker, beat and the embedded servers")
+        # Own process groups: Ctrl-C reaches us, and we stop the children in order. The
+        # worker's output passes through us, to know when it is ready.
+        worker_ready = threading.Event()
+        children = []
+        for name, cmd in commands.items():
+            if name == "worker":
+                child = subprocess.Popen(
+                    cmd,
+                    env=env,
+                    cwd=BASE_DIR,
+                    start_new_session=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    bufsize=1,
+                )
+                threading.Thread(
+                    target=_pass_through, args=(child, worker_ready), daemon=True
+                ).start()
+            else:
+                child = subprocess.Popen(cmd, env=env, cwd=BASE_DIR, start_new_session=True)
+            children.append(child)
+        _banner(port, env)
+        # The web server, worker and beat print pages of their own start-up: say where to go
+        # again once they are all up, so the address and logins are the last thing on screen.
+        threading.Thread(
+            target=_banner_when_up, args=(port, env, worker_ready), daemon=True
+        ).start()
         stop = {"now": False}
 
         def request_stop(signum, frame):
@@ -329,10 +400,17 @@ def main(argv: list[str]) -> int:
         if argv[:1] == ["run"]:
             return cmd_run()
         if argv[:1] == ["exec"]:
-            rest = argv[2:] if argv[1:2] == ["--"] else argv[1:]
+            rest = argv[1:]
+            like_run = rest[:1] == ["--like-run"]
+            if like_run:
+                rest = rest[1:]
+            if rest[:1] == ["--"]:
+                rest = rest[1:]
             if not rest:
-                raise ServiceError("usage: python -m esn.embedded exec -- COMMAND [ARGS...]")
-            return cmd_exec(rest)
+                raise ServiceError(
+                    "usage: python -m esn.embedded exec [--like-run] -- COMMAND [ARGS...]"
+                )
+            return cmd_exec(rest, like_run=like_run)
         print(__doc__)
         return 2
     except ServiceError as exc:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -75,10 +77,12 @@ class LastSeenMiddleware:
 
 
 class ContentSecurityPolicyMiddleware:
-    """A strict CSP: our own scripts, styles and images only (no CDN, no inline script)."""
+    """A strict CSP: our own scripts, styles and images only (no CDN, no inline script).
+    `blob:` images are the composer's previews of chosen files (object URLs made by our own
+    script; nothing from another site)."""
 
     policy = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
@@ -128,3 +132,63 @@ class RefuseNulCharactersMiddleware:
                 )
             )
         return self.get_response(request)
+
+
+# The reader's own time zone (notification settings), kept in the session when they sign in
+# or change it, so no request reads it from the database.
+TIME_ZONE_SESSION_KEY = "esn_time_zone"
+
+
+def remember_time_zone(request, name: str) -> None:
+    if name:
+        request.session[TIME_ZONE_SESSION_KEY] = name
+    else:
+        request.session.pop(TIME_ZONE_SESSION_KEY, None)
+
+
+class TimeZoneMiddleware:
+    """Times on pages are shown in the reader's time zone when they chose one, else the
+    site's (settings.TIME_ZONE)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = request.session.get(TIME_ZONE_SESSION_KEY) if hasattr(request, "session") else None
+        zone = None
+        if name:
+            try:
+                zone = zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                zone = None
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class DemoNotFoundMiddleware:
+    """Under `make run` (DEBUG with DEMO_MODE) a missing page is the product's own 404, as
+    people trying the demo should see it, not Django's technical page listing every URL
+    pattern (which the site's CSP leaves unstyled anyway). DEBUG without DEMO_MODE, a
+    developer's, keeps the technical page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.active = settings.DEBUG and getattr(settings, "DEMO_MODE", False)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            self.active
+            and response.status_code == 404
+            and "text/html" in response.get("Content-Type", "")
+            # Our own pages carry the htmx config of base.html; the technical page does not.
+            and b'name="htmx-config"' not in response.content
+        ):
+            return render(request, "404.html", status=404)
+        return response

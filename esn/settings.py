@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "hashtags",
     "groups",
     "digests",
+    "welcome",
     "esn",
 ]
 
@@ -108,6 +109,8 @@ MIDDLEWARE = [
     "esn.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "esn.middleware.ViewerMiddleware",
+    "esn.middleware.TimeZoneMiddleware",
+    "esn.middleware.DemoNotFoundMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

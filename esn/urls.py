@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from discovery import views as discovery_views
 from esn import pickers, views
+from people import views as people_views
 from people.forms import SignInForm
 from posts import views as post_views
 
@@ -21,7 +22,10 @@ urlpatterns = [
     path("pick/hashtags/", pickers.hashtags, name="pick_hashtags"),
     path("pick/search/", pickers.search, name="pick_search"),
     path("", include("digests.urls")),
+    path("welcome/", include("welcome.urls")),
     path("healthz", views.healthz, name="healthz"),
+    # Pages without our <link rel="icon"> (Django admin) make browsers ask for this.
+    path("favicon.ico", views.favicon),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -29,6 +33,13 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("accounts/logout/", people_views.SignOutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        people_views.ChangePasswordView.as_view(),
+        name="password_change",
+    ),
+    # The rest of Django's account pages, with templates/registration/ in the site layout.
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

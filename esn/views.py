@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from esn.forms import SearchForm
@@ -89,3 +90,8 @@ def bad_request(request: HtmxHttpRequest, exception) -> HttpResponseBase:
 
 def csrf_failure(request: HtmxHttpRequest, reason="") -> HttpResponseBase:
     return render(request, "403_csrf.html", status=403)
+
+
+def favicon(request: HttpRequest) -> HttpResponseBase:
+    """Pages without our <link rel="icon"> (Django admin's) make browsers ask for this."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -128,6 +128,17 @@ def _load_page(
     return posts, next_cursor
 
 
+def load_posts(viewer: Viewer, ids: Sequence[int]) -> list[Post]:
+    """The posts of `ids` the viewer may see, in that order, ready to render (details and
+    whether the viewer liked each)."""
+    if not ids:
+        return []
+    by_id = {p.pk: p for p in with_post_details(visible_posts(viewer).filter(pk__in=ids))}
+    posts = [by_id[pk] for pk in ids if pk in by_id]
+    _mark_liked(viewer, posts)
+    return posts
+
+
 def _mark_liked(viewer: Viewer, posts: Iterable[Post]) -> None:
     posts = list(posts)
     liked = set()

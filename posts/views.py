@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from access.actions import can_accept_answer, can_moderate_post, comment_refusal
@@ -26,6 +27,7 @@ from people.selectors import people_for_picker
 from posts import selectors, services
 from posts.forms import CommentForm, EditPostForm, MentionCheck, PostForm
 from posts.models import Comment, Post, PostImage
+from welcome import selectors as welcome
 
 
 def home(request: HtmxHttpRequest) -> HttpResponseBase:
@@ -38,6 +40,10 @@ def home(request: HtmxHttpRequest) -> HttpResponseBase:
         "my_groups": mine[:8],
         "invitations": invitations_for(request.user)[:5],
     }
+    if not request.GET.get("cursor"):
+        # The first page only: the first day's card and the announcements sit above the feed.
+        context["get_started"] = welcome.get_started(request.viewer)
+        context["announcements"] = welcome.announcements(request.viewer)
     return render_feed(request, page=page, template="posts/home.html", context=context)
 
 
@@ -88,12 +94,14 @@ def create(request: HtmxHttpRequest) -> HttpResponseBase:
                 author=request.user,
                 body=form.cleaned_data["body"],
                 images=form.cleaned_data["images"],
+                image_alts=form.cleaned_data["image_alts"],
                 group=form.cleaned_data["group"],
                 is_question=form.cleaned_data["is_question"],
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, exc.args[0] if isinstance(exc, PermissionDenied) else exc)
         else:
+            left_out = _external_images_note(post.body)
             if request.htmx:
                 fresh = selectors.get_visible_post(request.user, post.pk) or post
                 return render(
@@ -103,15 +111,32 @@ def create(request: HtmxHttpRequest) -> HttpResponseBase:
                         "form": PostForm(user=request.user, group=post.group),
                         "item": selectors.FeedItem(fresh, [_("your post")]),
                         "published": fresh,
+                        "left_out": left_out,
                     },
                 )
             messages.success(request, _("Your post is published."))
+            if left_out:
+                messages.warning(request, left_out)
             return redirect(next_url(request, reverse("home")))
     if form.files:
         form.add_error("images", _("Please choose your images again."))
     if request.htmx:
         return render(request, "posts/_composer.html", {"form": form}, status=422)
     return render(request, "posts/compose.html", {"form": form}, status=422)
+
+
+def _external_images_note(text: str) -> str:
+    """Say which markdown images were left out, instead of letting them vanish silently."""
+    images = services.external_images(text)
+    if not images:
+        return ""
+    return ngettext(
+        "Images from other sites are not shown in posts, so this one was left out: "
+        "%(images)s. Add it with “Add images” instead, or link to it.",
+        "Images from other sites are not shown in posts, so these were left out: "
+        "%(images)s. Add them with “Add images” instead, or link to them.",
+        len(images),
+    ) % {"images": "; ".join(images)}
 
 
 def _visible_or_404(request: HtmxHttpRequest, pk: int) -> Post:
@@ -130,31 +155,51 @@ def detail(request: HtmxHttpRequest, pk: int, comment_form=None, status=200) -> 
         # Its author is told why it is gone; everyone else gets a plain 404.
         return render(request, "posts/removed.html", {"post": removed})
     context = _thread_context(request, post, comment_form)
+    context.update(welcome.announce_panel(request.viewer, post))
     return render(request, "posts/detail.html", context, status=status)
 
 
 def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
+    """The author changes the text, the question flag and the images (add, remove,
+    describe) of their post."""
     post = _visible_or_404(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author can edit this post."))
+    posted = request.method == "POST"
     form = EditPostForm(
-        request.POST or None, initial={"body": post.body, "is_question": post.is_question}
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        initial={"body": post.body, "is_question": post.is_question},
+        post_images=list(post.images.all()),
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             services.edit_post(
                 post=post,
                 editor=request.user,
                 body=form.cleaned_data["body"],
                 is_question=form.cleaned_data["is_question"],
+                image_alts=form.cleaned_data["image_alts_by_id"],
+                remove_images=form.cleaned_data["remove_image_ids"],
+                add_images=form.cleaned_data["images"],
+                add_image_alts=form.cleaned_data["image_alts"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your post is updated."))
+            left_out = _external_images_note(form.cleaned_data["body"])
+            if left_out:
+                messages.warning(request, left_out)
             return redirect(post)
-    status = 422 if form.errors else 200
-    return render(request, "posts/edit.html", {"post": post, "form": form}, status=status)
+    if form.errors and form.files:
+        form.add_error("images", _("Please choose your images again."))
+    context = {
+        "post": post,
+        "form": form,
+        "left_out": "" if posted else _external_images_note(post.body),
+    }
+    return render(request, "posts/edit.html", context, status=422 if form.errors else 200)
 
 
 def delete(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:

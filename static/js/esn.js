@@ -230,3 +230,198 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
   // Forms htmx swaps in (a composer after publishing, a thread after commenting) get theirs.
   document.addEventListener("htmx:load", (event) => scan(event.detail.elt));
 })();
+
+// --- composer and comment boxes (issue 12) ---------------------------------------------------
+// The composer stays one line until used; Ctrl/Cmd+Enter sends a composer or a comment;
+// leaving a page with text that was never sent asks first; chosen images show as previews,
+// each with a description (alt text) and a Remove button, before anything is sent.
+(function () {
+  let counter = 0;
+  let submitting = false; // a full-page form on its way: leaving is the point
+
+  // Compact until used. A composer with text, chosen images, a ticked question, a chosen
+  // audience or an error stays open; focus in its text or options opens it. The Publish
+  // button alone does not open it: the click would land on a moved button.
+  function hasContent(form) {
+    const box = form.querySelector("textarea[name=body]");
+    const question = form.querySelector("input[name=is_question]");
+    const audience = form.querySelector("select[name=group]");
+    const audienceDefault = audience && [...audience.options].find((o) => o.defaultSelected);
+    return Boolean(
+      (box && box.value.trim()) ||
+        form.querySelector(".image-preview, .form-errors, .field-error:not([hidden]), .composer-note") ||
+        (question && question.checked) ||
+        (audience && audience.value !== (audienceDefault ? audienceDefault.value : audience.options[0]?.value))
+    );
+  }
+
+  function fold(form) {
+    const focused = form.contains(document.activeElement) && !document.activeElement.matches(".composer-publish");
+    form.classList.toggle("is-compact", !focused && !form.composerPressed && !hasContent(form));
+  }
+
+  function setUpComposer(form) {
+    if (form.dataset.composerReady) return;
+    form.dataset.composerReady = "1";
+    form.querySelectorAll(".composer-shortcut").forEach((hint) => (hint.hidden = false));
+    fold(form);
+    form.addEventListener("focusin", (event) => {
+      if (!event.target.matches(".composer-publish")) form.classList.remove("is-compact");
+    });
+    form.addEventListener("focusout", () => setTimeout(() => fold(form), 0));
+    // A click on the card's padding moves the focus to the page: not a reason to fold.
+    form.addEventListener("pointerdown", () => (form.composerPressed = true));
+    document.addEventListener("pointerup", () => {
+      if (!form.composerPressed) return;
+      form.composerPressed = false;
+      setTimeout(() => fold(form), 0);
+    });
+  }
+
+  // Ctrl+Enter (Cmd+Enter on a Mac) in a composer, a comment box or the post editor sends it.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) return;
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !box.form) return;
+    if (!box.form.matches("[data-composer], .comment-form, [data-unsent]")) return;
+    event.preventDefault();
+    box.form.requestSubmit(box.form.querySelector("button[type=submit]") || undefined);
+  });
+
+  // Unsent text: a composer or comment box with text in it (also after a refused send: it
+  // is still not published), or an edit form that differs from what is saved.
+  function changed(form) {
+    if (form.matches("[data-unsent=edit]")) {
+      if (form.hasAttribute("data-unsaved") || form.querySelector(".image-preview:not(.existing-image)")) return true;
+      return [...form.elements].some((field) =>
+        field.type === "checkbox" ? field.checked !== field.defaultChecked : "defaultValue" in field && field.type !== "hidden" && field.type !== "file" && field.value !== field.defaultValue
+      );
+    }
+    if (form.querySelector(".image-preview")) return true;
+    return [...form.querySelectorAll("textarea")].some((box) => box.value.trim() !== "");
+  }
+  window.addEventListener("beforeunload", (event) => {
+    if (submitting) return;
+    const forms = document.querySelectorAll("form[data-unsent], form.comment-form");
+    if (![...forms].some(changed)) return;
+    event.preventDefault();
+    event.returnValue = ""; // older browsers need a value to ask
+  });
+  document.addEventListener("submit", (event) => {
+    // Sending the text itself with a plain form leaves the page on purpose (htmx forms stay);
+    // any other form (search, sign out) still asks about the unsent text.
+    const form = event.target;
+    if (!form.hasAttribute("hx-post") && form.matches("[data-unsent], .comment-form")) submitting = true;
+  });
+  window.addEventListener("pageshow", () => (submitting = false));
+
+  // Image previews. The file input keeps the chosen files (rebuilt with DataTransfer when one
+  // is removed or more are added); each preview's description travels as image_alt, in the
+  // same order. The server checks everything again.
+  const ALLOWED = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+  function setUpImagePicker(picker) {
+    if (picker.dataset.pickerReady) return;
+    picker.dataset.pickerReady = "1";
+    const input = picker.querySelector("input[type=file]");
+    const list = picker.querySelector(".image-previews");
+    const template = picker.querySelector(".image-preview-template");
+    const message = picker.querySelector(".image-picker-message");
+    if (!input || !list || !template || typeof DataTransfer === "undefined") return;
+    const max = Number(picker.dataset.maxImages) || 4;
+    const maxBytes = Number(picker.dataset.maxBytes) || Infinity;
+    // Descriptions written before a refused send, by file name (the files must be chosen again).
+    const earlier = new Map(
+      [...picker.querySelectorAll("[data-chosen-name]")].map((li) => [li.dataset.chosenName, li.dataset.chosenAlt])
+    );
+    let chosen = [];
+
+    function room() {
+      // On the edit page the post's own images count, unless ticked for removal.
+      const form = input.form;
+      const present = form
+        ? [...form.querySelectorAll(".existing-image")].filter((row) => !row.querySelector("input[type=checkbox]:checked")).length
+        : 0;
+      return max - present - chosen.length;
+    }
+
+    function sync() {
+      const transfer = new DataTransfer();
+      chosen.forEach((entry) => transfer.items.add(entry.file));
+      input.files = transfer.files;
+      list.hidden = chosen.length === 0;
+    }
+
+    function say(lines) {
+      message.textContent = lines.join(" ");
+      message.hidden = lines.length === 0;
+    }
+
+    function add(file) {
+      const row = template.content.firstElementChild.cloneNode(true);
+      const url = URL.createObjectURL(file);
+      const id = `image-alt-new-${++counter}`;
+      const thumb = document.createElement("img");
+      thumb.className = "image-preview-thumb";
+      thumb.alt = ""; // the description field next to it names the file
+      thumb.src = url;
+      row.prepend(thumb);
+      row.querySelector(".image-preview-name").textContent = file.name;
+      row.querySelector("label").htmlFor = id;
+      const alt = row.querySelector("input[name=image_alt]");
+      alt.id = id;
+      alt.value = earlier.get(file.name) || "";
+      row.querySelector(".image-preview-remove-name").textContent = ` ${file.name}`;
+      const entry = { file, row, url };
+      row.querySelector(".image-preview-remove").addEventListener("click", () => {
+        const next = row.nextElementSibling || row.previousElementSibling;
+        URL.revokeObjectURL(url);
+        chosen = chosen.filter((other) => other !== entry);
+        row.remove();
+        sync();
+        say([]);
+        (next ? next.querySelector(".image-preview-remove") : input).focus();
+      });
+      list.append(row);
+      chosen.push(entry);
+    }
+
+    input.addEventListener("change", () => {
+      const picked = [...input.files];
+      const problems = [];
+      let tooMany = false;
+      picked.forEach((file) => {
+        if (!ALLOWED.includes(file.type)) {
+          problems.push(picker.dataset.msgType.replace("{name}", file.name));
+        } else if (file.size > maxBytes) {
+          problems.push(picker.dataset.msgTooBig.replace("{name}", file.name));
+        } else if (room() <= 0) {
+          tooMany = true;
+        } else {
+          add(file);
+        }
+      });
+      if (tooMany) problems.push(picker.dataset.msgTooMany);
+      sync();
+      say(problems);
+      const form = input.form;
+      if (form && form.matches("[data-composer]")) form.classList.remove("is-compact");
+    });
+  }
+
+  function scan(root) {
+    root.querySelectorAll("form[data-composer]").forEach(setUpComposer);
+    root.querySelectorAll("[data-image-picker]").forEach(setUpImagePicker);
+  }
+  // esn.js is deferred: the page is parsed, so the composer folds before the first paint
+  // in most cases instead of jumping after DOMContentLoaded.
+  scan(document);
+  // A composer htmx swaps in (after publishing, or with its errors) gets the same.
+  document.addEventListener("htmx:load", (event) => {
+    if (event.detail.elt instanceof Element) {
+      if (event.detail.elt.matches("form[data-composer]")) setUpComposer(event.detail.elt);
+      if (event.detail.elt.matches("[data-image-picker]")) setUpImagePicker(event.detail.elt);
+      scan(event.detail.elt);
+    }
+  });
+})();

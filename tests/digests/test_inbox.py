@@ -498,3 +498,82 @@ def test_no_row_about_a_question_the_answerer_can_no_longer_see(
     assert len(rows(colleague)) == 1
     group_services.leave_group(user=colleague, group=group)
     assert rows(colleague) == []
+
+
+def test_new_followers_are_one_row_per_day(member, client, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from people.models import Follow
+
+    vera = UserFactory(username="vera.v", first_name="Vera", last_name="V")
+    others = [UserFactory(username=f"f{n}", first_name=f"F{n}", last_name="X") for n in range(11)]
+    yesterday = UserFactory(username="old.friend", first_name="Old", last_name="Friend")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_person(follower=yesterday, followee=member)
+    Follow.objects.filter(follower=yesterday).update(created_at=timezone.now() - timedelta(days=1))
+    InboxItem.objects.filter(recipient=member).update(
+        key=f"followers:{timezone.localdate() - timedelta(days=1)}"
+    )
+    for person in [*others, vera]:
+        with django_capture_on_commit_callbacks(execute=True):
+            follow_person(follower=person, followee=member)
+
+    today, before = rows(member)
+    assert today.kind == before.kind == Kind.FOLLOWER
+    assert today.count == 12 and today.actor_user == vera and today.unread
+    client.force_login(member)
+    html = client.get(reverse("digests:inbox")).content.decode()
+    assert "<strong>Vera V</strong> and 11 others started following you" in html
+    # The row leads to the list of followers, not to Vera alone.
+    opened = client.get(reverse("digests:open", args=[today.pk]))
+    assert opened["Location"] == reverse("people:followers", args=[member.username])
+
+
+def test_an_invitation_row_offers_join_and_no_thanks_in_place(
+    member, owner, client, django_capture_on_commit_callbacks
+):
+    private = make_group(owner, Group.Kind.PRIVATE, name="Pricing")
+    roadmap = make_group(owner, Group.Kind.PRIVATE, name="Roadmap")
+    withdrawn = make_group(owner, Group.Kind.PRIVATE, name="Withdrawn one")
+    with django_capture_on_commit_callbacks(execute=True):
+        for group in (private, roadmap, withdrawn):
+            group_services.invite(group=group, inviter=owner, people=[member])
+    invitation = withdrawn.invitations.get(invitee=member)
+    group_services.revoke_invitation(invitation=invitation, manager=owner)
+
+    client.force_login(member)
+    html = client.get(reverse("digests:inbox")).content.decode()
+    assert "Withdrawn one" not in html  # a withdrawn invitation leaves the inbox
+    assert html.count(">Join<span") == 2 and html.count(">No, thanks<span") == 2
+    assert "<title>(2) Inbox" in html  # the unread count in the page title
+
+    mine = private.invitations.get(invitee=member)
+    response = client.post(reverse("groups:accept", args=[mine.pk]))
+    assert response.status_code == 302 and private.memberships.filter(user=member).exists()
+    theirs = roadmap.invitations.get(invitee=member)
+    client.post(reverse("groups:decline", args=[theirs.pk]), {"next": reverse("digests:inbox")})
+    html = client.get(reverse("digests:inbox")).content.decode()
+    assert ">Join<span" not in html and html.count("Answered or withdrawn.") == 2
+    assert "<title>Inbox" in html  # both rows read: answering is reading
+
+
+def test_a_guest_is_never_told_which_employees_outside_their_groups_follow_them(
+    owner, client, django_capture_on_commit_callbacks
+):
+    guest = UserFactory(username="gus.guest", is_guest=True, sponsor=owner)
+    room = make_group(owner, Group.Kind.PRIVATE, name="Partner room", allow_guests=True)
+    add_member(room, owner, guest)
+    stranger = UserFactory(username="zed.s", first_name="Zed", last_name="Stranger")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_person(follower=stranger, followee=guest)
+    with django_capture_on_commit_callbacks(execute=True):
+        follow_person(follower=owner, followee=guest)
+    client.force_login(guest)
+    html = client.get(reverse("digests:inbox")).content.decode()
+    assert "Zed" not in html and "and 1 other" not in html
+    assert f"<strong>{owner.display_name}</strong> started following you" in html
+    [row] = rows(guest)
+    opened = client.get(reverse("digests:open", args=[row.pk]))
+    assert opened["Location"] == owner.get_absolute_url()  # a guest has no followers page

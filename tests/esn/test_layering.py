@@ -14,7 +14,17 @@ import pytest
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-PACKAGES = ("access", "digests", "discovery", "esn", "groups", "hashtags", "people", "posts")
+PACKAGES = (
+    "access",
+    "digests",
+    "discovery",
+    "esn",
+    "groups",
+    "hashtags",
+    "people",
+    "posts",
+    "welcome",
+)
 BIN = Path(sys.executable).parent
 
 

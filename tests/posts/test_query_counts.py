@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups import services as group_services
+from groups.models import Group
 from hashtags.models import Hashtag
 from hashtags.services import follow_hashtag
 from people.models import Follow, User
@@ -23,6 +24,8 @@ from posts import selectors as feed_selectors
 from posts import services
 from posts.selectors import all_stream, home_feed, posts_by, posts_tagged
 from tests.factories import UserFactory, image_upload, make_post, now
+from tests.groups.helpers import make_group
+from welcome.models import GetStartedDismissal, WelcomeSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -187,14 +190,39 @@ def test_home_view_runs_a_bounded_number_of_queries(
     feed_world, member_client, django_assert_max_num_queries
 ):
     _grow(feed_world, 4)
+    # The member follows little: their Home has the Get started card, with a featured group
+    # and hashtag configured (the settings are cached, as on a running site).
+    welcome = WelcomeSettings.current()
+    welcome.featured_groups.set([make_group(UserFactory(), Group.Kind.OPEN, name="Welcome")])
+    welcome.featured_hashtags.set([Hashtag.objects.create(name="welcome_here")])
+    WelcomeSettings.current()
     # 1 session, 2 signed-in user, 3 the viewer's ties (follows, groups, invitations, who is
-    # muted or blocked either way: access.viewer), 4 candidate ids, 5 posts with authors and groups, 6 images, 7 hashtags,
-    # 8 my likes, 9 my groups (list and composer), 10 my invitations, 11 the inbox's unread
-    # badge. The side cards are loaded afterwards (the next test).
+    # muted or blocked either way: access.viewer), 4 candidate ids, 5 posts with authors and
+    # groups, 6 images, 7 hashtags, 8 my likes, 9 my groups (list and composer), 10 my
+    # invitations, 11 the inbox's unread badge, 12 announcements pinned now; the Get started
+    # card: 13 whether they closed it, 14 featured groups, 15 featured hashtags, 16 people of
+    # their department and location. The side cards are loaded afterwards (the next test).
     _assert_view_bounded(
         member_client,
         reverse("home"),
-        n_queries=11,
+        n_queries=16,
+        world=feed_world,
+        assert_max=django_assert_max_num_queries,
+        expected_small=5,
+    )
+
+
+def test_home_without_the_get_started_card_costs_one_query_more_than_the_feed(
+    feed_world, member_client, django_assert_max_num_queries
+):
+    _grow(feed_world, 4)
+    GetStartedDismissal.objects.create(user=feed_world["viewer"])
+    WelcomeSettings.current()
+    # The eleven above, 12 announcements, 13 whether they closed the card (they did).
+    _assert_view_bounded(
+        member_client,
+        reverse("home"),
+        n_queries=13,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -264,11 +292,12 @@ def test_profile_view_runs_a_bounded_number_of_queries(
     # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors,
     # 6 images, 7 hashtags, 8 my likes, 9 following count, 10 followers count,
     # 11 whether I follow them, 12 whether I blocked them, 13 whether I muted them,
-    # 14 skills, 15 following preview, 16 followers preview, 17 the inbox's unread badge
+    # 14 skills, 15 which of the skills' hashtags have a page (the chips' links), 16 following
+    # preview, 17 followers preview, 18 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("people:profile", args=[colleague.username]),
-        n_queries=17,
+        n_queries=18,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,

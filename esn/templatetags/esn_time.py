@@ -1,0 +1,49 @@
+"""Times as people read them: "just now", "8 min ago", "8 h ago", "yesterday", then a date;
+the exact moment on hover, in the reader's time zone (esn.middleware.TimeZoneMiddleware)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
+register = template.Library()
+
+
+def exact(value: datetime) -> str:
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, pgettext("exact time, PHP date format", "D j M Y, H:i"))
+
+
+@register.filter
+def exact_time(value: datetime | None) -> str:
+    """The moment, to the minute, in the reader's time zone: "Mon 30 Nov 2026, 14:05"."""
+    return exact(value) if value else ""
+
+
+@register.filter
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    if not value:
+        return ""
+    now = now or timezone.now()
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return _("just now")
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return ngettext("%(n)d min ago", "%(n)d min ago", minutes) % {"n": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(n)d h ago", "%(n)d h ago", hours) % {"n": hours}
+    local, today = timezone.localtime(value), timezone.localtime(now).date()
+    days = (today - local.date()).days
+    if days <= 1:
+        return _("yesterday")
+    if days < 7:
+        return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
+    if local.year == today.year:
+        return formats.date_format(local, pgettext("day and month, PHP date format", "j M"))
+    return formats.date_format(local, pgettext("date, PHP date format", "j M Y"))
