@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from access.actions import membership_of
+from digests import services as inbox
+from digests.models import InboxItem
 from groups import services as group_services
 from groups.models import Group, Invitation
 from hashtags.models import Hashtag, TaggedPost
@@ -186,8 +189,17 @@ class Command(BaseCommand):
             self.stdout.write("Demo data is already loaded; nothing to do.")
             return
         started = timezone.now()
-        with transaction.atomic():
-            Seeder(random.Random(2026), make_password(password), started).run()  # noqa: S311
+        # The inbox rows the seeding's events make are delivered here, once it is done, rather
+        # than by a worker that is not running yet (`make run` seeds before starting it).
+        saved, inbox.hand_to_worker = inbox.hand_to_worker, None
+        try:
+            with transaction.atomic():
+                Seeder(random.Random(2026), make_password(password), started).run()  # noqa: S311
+        finally:
+            inbox.hand_to_worker = saved
+        while inbox.deliver_pending(older_than=timedelta(0)):
+            pass
+        _mostly_read()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company loaded: {User.objects.count()} people, {Group.objects.count()} "
@@ -199,6 +211,19 @@ class Command(BaseCommand):
             f"Sign in as ana.jansen / {password} (or any demo person), admin / {password} for "
             "Django admin, gus.partner / " + password + " to see what a guest sees."
         )
+
+
+# Unread rows each demo person keeps: a running site's inbox is mostly read.
+UNREAD_KEPT = 3
+
+
+def _mostly_read() -> None:
+    """Everything but each person's few newest inbox rows is read, as on a site in use."""
+    newest = Window(RowNumber(), partition_by=[F("recipient_id")], order_by=F("timestamp").desc())
+    keep = (
+        InboxItem.objects.annotate(n=newest).filter(n__lte=UNREAD_KEPT).values_list("pk", flat=True)
+    )
+    InboxItem.objects.exclude(pk__in=list(keep)).update(unread=False)
 
 
 class Seeder:
@@ -540,7 +565,6 @@ class Seeder:
         newcomers, a company announcement pinned to Home, a newcomer account (nina.peeters) who
         follows nothing yet, and inboxes that are mostly read, as a running site's are. Its own
         random source: the data above stays the same."""
-        from digests.models import InboxItem
         from welcome.models import WelcomeSettings
         from welcome.services import announce
 
@@ -595,5 +619,3 @@ class Seeder:
             location=Location.objects.get(name="Utrecht"),
         )
         User.objects.filter(pk=nina.pk).update(date_joined=self.now)
-        # Inboxes as they are on a running site: what is older than two days has been read.
-        InboxItem.objects.filter(timestamp__lt=self.now - timedelta(days=2)).update(unread=False)
