@@ -262,6 +262,8 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
     (planned, and overdue so the very next planner run or task retry takes them) and lets the
     task's retry deal with the error."""
     waiting = [run for run in runs if run.user_id in digests]
+    if not waiting:
+        return  # no connection opened: nothing to send (the file backend would leave a file)
     try:
         with get_connection() as mail:
             while waiting:

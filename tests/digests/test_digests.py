@@ -190,6 +190,21 @@ def test_nothing_new_means_no_email(member, colleague):
     assert DigestRun.objects.get(user=member).status == Status.EMPTY
 
 
+def test_make_digests_with_nothing_new_says_why_and_leaves_no_empty_mail_file(
+    member, colleague, settings, tmp_path
+):
+    import io
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    follow_person(follower=member, followee=colleague)
+    out = io.StringIO()
+    call_command("send_digests", "--now", "--user", member.username, stdout=out)
+    assert "0 digest(s) sent, 1 with nothing new" in out.getvalue()
+    assert "since their last digest or their last visit" in out.getvalue()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_visibility_is_applied_when_the_email_is_built_not_when_planned(member, owner):
     secret = make_group(owner, Group.Kind.PRIVATE, name="Board")
     add_member(secret, owner, member)

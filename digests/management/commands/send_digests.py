@@ -35,6 +35,12 @@ class Command(BaseCommand):
                 f"{result.sent} digest(s) sent, {result.empty} with nothing new, "
                 f"{result.skipped} skipped (off, deactivated or no email address)."
             )
+            if result.empty:
+                self.stdout.write(
+                    "Nothing new: no post from what they follow since their last digest or "
+                    "their last visit to the site (what they could already see there is not "
+                    "mailed again)."
+                )
             return
         result = planning.plan(only_user_ids=ids, enqueue=tasks.send_digest_chunk.delay)
         if result.locked_out:
