@@ -37,7 +37,14 @@ def visible_inbox_q(who: Any) -> Q:
     about_my_removed_content = Q(kind=Kind.MODERATION, post__author_id=viewer.pk) & (
         Q(post__group__isnull=True) | readable_group_q(viewer, "post__group__")
     )
-    special = [Kind.JOIN_REQUESTS, Kind.REPORTS, Kind.REPORT_OUTCOME, Kind.MEMBERSHIP_ENDED]
+    special = [
+        Kind.JOIN_REQUESTS,
+        Kind.REPORTS,
+        Kind.REPORT_OUTCOME,
+        Kind.MEMBERSHIP_ENDED,
+        Kind.SPONSOR_LEFT,
+        Kind.GROUP_UNMANAGED,
+    ]
     about_a_group = (
         Q(post__isnull=True, group__isnull=False)
         & ~Q(kind__in=special)
@@ -46,10 +53,14 @@ def visible_inbox_q(who: Any) -> Q:
     about_a_person = Q(kind=Kind.FOLLOWER) & visible_person_q(viewer, "actor_user__")
     # What the viewer's role makes theirs: requests and reports of a group they still
     # manage; the site's report queue for site admins.
-    managing = Q(kind__in=[Kind.JOIN_REQUESTS, Kind.REPORTS], group__isnull=False) & (
-        managed_group_q(viewer, "group__") or Q(pk__isnull=False)
+    managing = Q(
+        kind__in=[Kind.JOIN_REQUESTS, Kind.REPORTS, Kind.SPONSOR_LEFT], group__isnull=False
+    ) & (managed_group_q(viewer, "group__") or Q(pk__isnull=False))
+    site_queue = (
+        Q(kind=Kind.REPORTS, group__isnull=True) | Q(kind=Kind.GROUP_UNMANAGED)
+        if viewer.is_admin
+        else Q(pk__in=[])
     )
-    site_queue = Q(kind=Kind.REPORTS, group__isnull=True) if viewer.is_admin else Q(pk__in=[])
     # About their own act or their own membership: the group is named, whatever its kind
     # (they were in it, or they reported something there).
     my_report = Q(kind=Kind.REPORT_OUTCOME)

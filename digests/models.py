@@ -210,6 +210,8 @@ class InboxItem(AbstractNotification):
         REPORTS = "reports", _("Reports to moderate")
         REPORT_OUTCOME = "report_outcome", _("The outcome of your report")
         MEMBERSHIP_ENDED = "membership_ended", _("Removed from a group")
+        SPONSOR_LEFT = "sponsor_left", _("A guest in a group you manage lost their sponsor")
+        GROUP_UNMANAGED = "group_unmanaged", _("A group left without an owner or manager")
 
     # What is addressed to the person and reaches email if left unread (digests.unread), or
     # their digest if they chose so.

@@ -555,6 +555,51 @@ def membership_ended(
     )
 
 
+def sponsor_left(*, guest_id: int, sponsor_id: int, until: str) -> None:
+    """A guest's sponsor left the company: the managers of each group the guest is in are
+    told (once per group), so that one of them can sponsor the guest before their access
+    ends on `until` (an ISO date)."""
+    guest = User.objects.filter(pk=guest_id, is_active=True, is_guest=True).first()
+    sponsor = User.objects.filter(pk=sponsor_id).first()
+    if guest is None or sponsor is None:
+        return
+    for group in Group.objects.filter(memberships__user=guest).distinct().order_by("pk"):
+        managers = [m for m in _managers(group.pk) if m.pk != sponsor_id]
+        for manager in managers:
+            _refresh_or_send(
+                manager,
+                key=f"sponsor_left:{guest_id}:{group.pk}",
+                changes={"data": {"until": until, "sponsor": sponsor.display_name}},
+                actor=guest,
+                kind=Kind.SPONSOR_LEFT,
+                verb="lost their sponsor",
+                group=group,
+                target=group,
+                until=until,
+                sponsor=sponsor.display_name,
+            )
+
+
+def group_unmanaged(*, group_id: int, person_id: int) -> None:
+    """The site admins are told that a group has no active owner or manager left (its last
+    one left the company), unless someone took it over in the meantime."""
+    group = Group.objects.filter(pk=group_id, archived_at__isnull=True).first()
+    person = User.objects.filter(pk=person_id).first()
+    if group is None or person is None or _managers(group_id):
+        return
+    for admin in User.objects.filter(site_admins_q(), is_active=True).distinct().order_by("pk"):
+        _refresh_or_send(
+            admin,
+            key=f"group_unmanaged:{group_id}",
+            changes={"actor_user": person, "actor_object_id": str(person.pk)},
+            actor=person,
+            kind=Kind.GROUP_UNMANAGED,
+            verb="left a group without an owner or manager",
+            group=group,
+            target=group,
+        )
+
+
 def ban_lifted(*, group_id: int, person_id: int, by_id: int) -> None:
     """Tell someone a manager lifted their ban: they may ask to join (or be invited) again."""
     group = Group.objects.filter(pk=group_id).first()
@@ -630,6 +675,8 @@ def _handlers() -> dict[str, Callable[..., None]]:
             report_resolved,
             membership_ended,
             ban_lifted,
+            sponsor_left,
+            group_unmanaged,
         )
     }
 

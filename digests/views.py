@@ -51,6 +51,8 @@ def item_url(item: InboxItem) -> str:
         if item.group_id:
             return reverse("groups:moderation", args=[item.group.slug])
         return reverse("groups:site_moderation")
+    if item.kind in (Kind.SPONSOR_LEFT, Kind.GROUP_UNMANAGED):
+        return reverse("groups:members", args=[item.group.slug])
     if item.kind in (Kind.REPORT_OUTCOME, Kind.MEMBERSHIP_ENDED):
         return reverse("digests:inbox")
     if item.group_id:

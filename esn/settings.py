@@ -75,6 +75,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEMO_MODE = env_bool("DEMO_MODE", False)
+# A guest whose sponsor leaves keeps access this many days, for someone else to sponsor them.
+GUEST_SPONSOR_GRACE_DAYS = env_int("GUEST_SPONSOR_GRACE_DAYS", 14)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

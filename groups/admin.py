@@ -40,10 +40,34 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
+class LedFilter(admin.SimpleListFilter):
+    """Groups whose owners and managers have all left the company: someone must take over
+    (an admin can make a member manager on the group's members page)."""
+
+    title = _("owner or manager")
+    parameter_name = "led"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("None active (needs someone to take over)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            led = Membership.objects.filter(
+                role__in=[Membership.Role.OWNER, Membership.Role.MANAGER], user__is_active=True
+            ).values("group_id")
+            return queryset.exclude(pk__in=led).filter(archived_at__isnull=True)
+        return queryset
+
+
 @admin.register(Group)
 class GroupAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "member_count", "last_activity_at", "archived_at"]
-    list_filter = ["kind", "allow_guests", ("archived_at", admin.EmptyFieldListFilter)]
+    list_filter = [
+        LedFilter,
+        "kind",
+        "allow_guests",
+        ("archived_at", admin.EmptyFieldListFilter),
+    ]
     search_fields = ["name", "description"]
     readonly_fields = ["slug", "created_by", "created_at", "member_count", "last_activity_at"]
     inlines = [MembershipInline]

@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from people import services
 from people.models import Department, Follow, Location, User
 
 
@@ -104,12 +105,37 @@ class PersonAdmin(UserAdmin):
         ),
         (_("Service account"), {"fields": ["is_service_account"]}),
     ]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reactivate"]
 
     @admin.action(description=_("Deactivate selected people (they can no longer sign in)"))
     def deactivate(self, request, queryset):
-        updated = queryset.update(is_active=False)
-        self.message_user(request, _("%(n)d people deactivated.") % {"n": updated})
+        done = sum(services.deactivate_person(person=p, by=request.user) for p in queryset)
+        self.message_user(
+            request,
+            _(
+                "%(n)d people deactivated: signed out everywhere, their open invitations "
+                "withdrawn, the managers of guests they sponsored told."
+            )
+            % {"n": done},
+        )
+
+    @admin.action(description=_("Reactivate selected people"))
+    def reactivate(self, request, queryset):
+        done = sum(services.reactivate_person(person=p) for p in queryset)
+        self.message_user(request, _("%(n)d people reactivated.") % {"n": done})
+
+    def save_model(self, request, obj, form, change):
+        # Leaving and coming back go through the lifecycle service, whichever way an admin
+        # does it: the checkbox here too.
+        toggled = change and "is_active" in form.changed_data
+        leaving, returning = toggled and not obj.is_active, toggled and obj.is_active
+        if toggled:
+            obj.is_active = not obj.is_active
+        super().save_model(request, obj, form, change)
+        if leaving:
+            services.deactivate_person(person=obj, by=request.user)
+        if returning:
+            services.reactivate_person(person=obj)
 
 
 @admin.register(Department, Location)

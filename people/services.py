@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from access.viewer import Viewer
 from digests import services as inbox
+from groups.models import Invitation, Membership
 from people.models import Block, Follow, SignInFailure, User
 
 # What a person may change on their own profile: a guest names their organisation instead of
@@ -117,3 +119,58 @@ def forget_old_sign_in_failures() -> int:
         created_at__lt=timezone.now() - SIGN_IN_WINDOW
     ).delete()
     return deleted
+
+
+# --- the lifecycle: leaving and coming back ---------------------------------------------
+
+
+@transaction.atomic
+def deactivate_person(*, person: User, by: User | None = None) -> bool:
+    """What leaving does, whoever decides it (an admin, the directory by SCIM, the identity
+    provider refusing a session): they can no longer sign in and every open session ends at
+    its next request (the backend refuses inactive accounts); the invitations they sent and
+    nobody answered are withdrawn; the guests they sponsored keep access for a grace period
+    and their groups' managers are told, so someone else can sponsor them; the site admins
+    are told of groups left without an owner or manager. Their posts and comments stay,
+    shown as a former colleague's. Returns whether they were active."""
+    if not User.objects.filter(pk=person.pk, is_active=True).update(is_active=False):
+        return False
+    person.is_active = False
+    now = timezone.now()
+    withdrawn = list(Invitation.objects.filter(invited_by=person, status=Invitation.Status.PENDING))
+    Invitation.objects.filter(pk__in=[i.pk for i in withdrawn]).update(
+        status=Invitation.Status.REVOKED, decided_at=now
+    )
+    for invitation in withdrawn:
+        inbox.invitation_settled(
+            group_id=invitation.group_id, invitee_id=invitation.invitee_id, withdrawn=True
+        )
+    until = timezone.localdate() + timedelta(days=settings.GUEST_SPONSOR_GRACE_DAYS)
+    for guest in User.objects.filter(sponsor=person, is_guest=True, is_active=True):
+        ends = min(guest.guest_expires_on or until, until)
+        if ends != guest.guest_expires_on:
+            User.objects.filter(pk=guest.pk).update(guest_expires_on=ends)
+        inbox.record(
+            inbox.sponsor_left, guest_id=guest.pk, sponsor_id=person.pk, until=ends.isoformat()
+        )
+    led = Membership.objects.filter(
+        user=person, role__in=[Membership.Role.OWNER, Membership.Role.MANAGER]
+    ).values_list("group_id", flat=True)
+    for group_id in led:
+        still_led = Membership.objects.filter(
+            group_id=group_id,
+            role__in=[Membership.Role.OWNER, Membership.Role.MANAGER],
+            user__is_active=True,
+        ).exists()
+        if not still_led:
+            inbox.record(inbox.group_unmanaged, group_id=group_id, person_id=person.pk)
+    return True
+
+
+@transaction.atomic
+def reactivate_person(*, person: User) -> bool:
+    """Access comes back; group roles are what they are now (someone may have taken over
+    meanwhile), invitations withdrawn stay withdrawn. Returns whether they were inactive."""
+    updated = User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
+    person.is_active = True
+    return bool(updated)
