@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from people import services
+from people import importing, services
 from people.models import Department, Follow, Location, User
 
 
@@ -29,11 +30,52 @@ class PersonChangeForm(UserChangeForm):
         return username
 
 
+class PersonAddForm(forms.ModelForm):
+    """Adding someone never asks for their password: they are mailed a one-time link to
+    choose their own (people.importing.invite)."""
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "title",
+            "department",
+            "location",
+            "is_guest",
+            "organisation",
+            "sponsor",
+            "guest_expires_on",
+            "is_service_account",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _("The invitation to choose a password is sent here.")
+
+    def clean_username(self):
+        username = self.cleaned_data.get("username")
+        if username and User.objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("A person with this username already exists."), code="unique")
+        return username
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     """Admins create people and deactivate them (never delete: their posts stay)."""
 
     form = PersonChangeForm
+    add_form = PersonAddForm
 
     list_display = [
         "username",
@@ -82,14 +124,11 @@ class PersonAdmin(UserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": [
-                    "username",
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "password1",
-                    "password2",
-                ],
+                "description": _(
+                    "No password here: the person is mailed a one-time link to choose their "
+                    "own. Many people at once: manage.py import_people FILE."
+                ),
+                "fields": ["username", "first_name", "last_name", "email"],
             },
         ),
         (_("Profile"), {"fields": ["title", "department", "location"]}),
@@ -123,6 +162,13 @@ class PersonAdmin(UserAdmin):
     def reactivate(self, request, queryset):
         done = sum(services.reactivate_person(person=p) for p in queryset)
         self.message_user(request, _("%(n)d people reactivated.") % {"n": done})
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if importing.invite([obj]):
+            self.message_user(
+                request, _("%(email)s was sent a link to choose a password.") % {"email": obj.email}
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     def save_model(self, request, obj, form, change):
         # Leaving and coming back go through the lifecycle service, whichever way an admin

@@ -162,3 +162,23 @@ def test_ten_thousand_rows_are_checked_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         found = preview(HEADER + rows)
     assert len(found.new) == 2000 and not found.bad
+
+
+def test_the_admins_add_form_asks_for_no_password_and_sends_the_link(admin_client, settings):
+    settings.SITE_URL = "http://testserver"
+    page = admin_client.get("/admin/people/user/add/").content.decode()
+    assert 'name="password1"' not in page and "choose their own" in page
+    response = admin_client.post(
+        "/admin/people/user/add/",
+        {"username": "nina.p", "email": "nina@example.com", "first_name": "Nina", "last_name": "P"},
+    )
+    assert response.status_code == 302
+    nina = User.objects.get(username="nina.p")
+    assert not nina.has_usable_password()
+    [message] = mail.outbox
+    assert message.to == ["nina@example.com"] and "/accounts/reset/" in message.body
+    # A clash in case only is refused.
+    clash = admin_client.post(
+        "/admin/people/user/add/", {"username": "Nina.P", "email": "n2@example.com"}
+    )
+    assert clash.status_code == 200 and "already exists" in clash.content.decode()
