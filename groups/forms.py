@@ -104,3 +104,35 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept in the audit log."),
     )
+
+
+def _in_three_months():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.localdate() + timedelta(days=90)
+
+
+class GuestInviteForm(forms.Form):
+    """Someone from outside the company, invited by email into a group that accepts guests.
+    The manager who invites them becomes their sponsor."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    organisation = forms.CharField(label=_("Organisation"), max_length=150, required=False)
+    access_end = forms.DateField(
+        label=_("Access until"),
+        initial=_in_three_months,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("After this day they can no longer sign in. You can extend it later."),
+    )
+
+    def clean_access_end(self):
+        from django.utils import timezone
+
+        end = self.cleaned_data["access_end"]
+        if end <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."))
+        return end

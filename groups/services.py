@@ -37,6 +37,7 @@ from digests import services as inbox
 from esn.text import clean_name
 from groups import selectors
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
+from people import importing
 from people.models import User
 
 Role = Membership.Role
@@ -325,6 +326,59 @@ def invite(*, group: Group, inviter: User, people: Iterable[User]) -> tuple[int,
     """Ask people to join. Nobody becomes a member until they accept. Returns how many
     invitations went out and why the others did not. One audit row per person invited."""
     return _invite(group, inviter, people)
+
+
+@transaction.atomic
+def invite_guest(
+    *,
+    group: Group,
+    inviter: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    organisation: str = "",
+    access_end=None,
+) -> User:
+    """Bring someone from outside in, into this group only: a guest account sponsored by the
+    inviting manager, with no password (they are mailed a one-time link to choose one), and
+    an invitation to the group they accept or decline like anyone else. Someone already here
+    as a guest is just invited; an employee is invited by name instead."""
+    group = _locked(group)
+    _require_manager(inviter, group)
+    if inviter.is_guest:
+        raise PermissionDenied(_("Guests cannot invite guests."))
+    if not group.allow_guests:
+        raise ValidationError(_("This group does not accept guests (see Edit the group)."))
+    existing = User.objects.filter(email__iexact=email.strip()).order_by("pk").first()
+    if existing is not None and not existing.is_guest:
+        raise ValidationError(
+            _("%(email)s belongs to an employee: invite them by name above.") % {"email": email}
+        )
+    guest = existing
+    if guest is None:
+        base = slugify(email.split("@")[0]).replace("-", ".")[:140] or "guest"
+        username, n = base, 1
+        while User.objects.filter(username__iexact=username).exists():
+            n += 1
+            username = f"{base}{n}"
+        guest = User(
+            username=username,
+            email=email.strip(),
+            first_name=clean_name(first_name),
+            last_name=clean_name(last_name),
+            organisation=organisation.strip(),
+            is_guest=True,
+            sponsor=inviter,
+            guest_expires_on=access_end,
+        )
+        guest.set_unusable_password()
+        guest.full_clean()
+        guest.save()
+        transaction.on_commit(lambda: importing.invite([guest]))
+    sent, skipped = _invite(group, inviter, [guest])
+    if not sent:
+        raise ValidationError(" ".join(skipped))
+    return guest
 
 
 def _invite(

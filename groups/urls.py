@@ -34,6 +34,7 @@ urlpatterns = [
         name="member_invitations",
     ),
     path("<segment:slug>/invite/", views.invite, name="invite"),
+    path("<segment:slug>/invite/guest/", views.invite_guest, name="invite_guest"),
     path("<segment:slug>/requests/<int:pk>/approve/", views.approve, name="approve"),
     path(
         "<segment:slug>/requests/<int:pk>/decline/", views.decline_request, name="decline_request"

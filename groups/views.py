@@ -22,7 +22,7 @@ from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
 from esn.typing import HtmxHttpRequest
 from groups import selectors, services
-from groups.forms import GroupForm, InviteForm, JoinRequestForm
+from groups.forms import GroupForm, GuestInviteForm, InviteForm, JoinRequestForm
 from groups.models import Group, Invitation, JoinRequest, Membership
 from groups.pages import GroupForViewer, group_for_viewer, guidelines_html, run_with_messages
 from people.models import User
@@ -273,6 +273,7 @@ def members(
     *,
     tab: str = "members",
     invite_form: InviteForm | None = None,
+    guest_form: GuestInviteForm | None = None,
     status: int = 200,
 ) -> HttpResponseBase:
     """The members page: tabs for members, join requests and invitations (the last two for
@@ -299,6 +300,8 @@ def members(
             context.update(bans=selectors.bans(group), roles=Membership.Role.choices)
         elif tab == "invitations":
             context["invite_form"] = invite_form or InviteForm()
+            if group.allow_guests and not request.user.is_guest:
+                context["guest_form"] = guest_form or GuestInviteForm()
     return render(request, "groups/members.html", context, status=status)
 
 
@@ -321,6 +324,38 @@ def _everyone_in(
         len(skipped),
     ) % {"n": len(skipped), "place": name}
     return sent, [left_out]
+
+
+@require_POST
+def invite_guest(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
+    """A manager invites someone from outside by email; they become the guest's sponsor."""
+    place = group_for_viewer(request, slug, need_manage=True)
+    form = GuestInviteForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            guest = services.invite_guest(
+                group=place.group,
+                inviter=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organisation=data["organisation"],
+                access_end=data["access_end"],
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s is invited. Unless they already had an account, they get an email "
+                    "to choose a password; then they see the invitation. You are their sponsor."
+                )
+                % {"name": guest.display_name},
+            )
+            return redirect("groups:member_invitations", slug=slug)
+    return members(request, slug, tab="invitations", guest_form=form, status=422)
 
 
 @require_POST
