@@ -39,8 +39,21 @@ urlpatterns = [
         people_views.ChangePasswordView.as_view(),
         name="password_change",
     ),
+    # Reset emails limited per account; a new password lifts the sign-in lock (people.views).
+    path(
+        "accounts/password_reset/",
+        people_views.ResetPasswordView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        people_views.ResetPasswordConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     # The rest of Django's account pages, with templates/registration/ in the site layout.
     path("accounts/", include("django.contrib.auth.urls")),
+    # Single sign-on (OpenID Connect); register <SITE_URL>/oidc/callback/ at the provider.
+    path("oidc/", include("sso.urls")),
     path("admin/", admin.site.urls),
 ]
 

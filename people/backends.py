@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+from django.utils import timezone
 
 from people.models import User
-from people.services import record_failed_sign_in, sign_in_blocked
 
 
 def accounts_matching(identifier: str) -> list[User]:
@@ -29,35 +33,70 @@ def accounts_matching(identifier: str) -> list[User]:
     return list(User.objects.filter(email__iexact=identifier).order_by("pk"))
 
 
-def throttle_keys(identifier: str, accounts: list[User]) -> list[str]:
-    """What failed attempts count against: each account the name may mean, whichever way it was
-    typed (username, any case, or email), so five tries by email and five by username are ten
-    against the same account. An unknown name counts against itself, and is throttled the same
-    way, so the throttle does not tell whether an account exists."""
-    # Once per key: usernames differing only in case are one key to the throttle, and one
-    # attempt must count once, not once per spelling.
-    return list(
-        dict.fromkeys(key.lower() for key in [a.username for a in accounts] or [identifier])
+def sign_in_key(request: HttpRequest | None, credentials: dict | None) -> str | None:
+    """The name django-axes counts failed sign-ins against (settings.AXES_USERNAME_CALLABLE):
+    the account the typed name resolves to, whichever way it was typed (username in any case,
+    or email), so five tries by email and by username together are five against the account.
+    An unknown name, or an address that several accounts share, counts against itself and is
+    locked the same way, so the lock does not tell whether an account exists."""
+    typed = (credentials or {}).get("username")
+    if typed is None and request is not None:
+        typed = request.POST.get("username")
+    if not typed:
+        return None
+    typed = typed.strip()
+    # Axes asks several times per attempt; the accounts are looked up once per request.
+    known: dict[str, str] = getattr(request, "_sign_in_keys", {}) if request is not None else {}
+    if typed not in known:
+        # Usernames differing only in case are one name to the lock: one attempt counts once.
+        names = {account.username.lower() for account in accounts_matching(typed)}
+        known[typed] = (names.pop() if len(names) == 1 else typed.lower())[:255]
+        if request is not None:
+            request._sign_in_keys = known  # type: ignore[attr-defined]
+    return known[typed]
+
+
+def not_a_password_attempt(request: HttpRequest | None, credentials: dict | None) -> bool:
+    """Sign-ins without a name (single sign-on's callback) are not password guesses: they are
+    neither counted nor locked (settings.AXES_WHITELIST_CALLABLE). Otherwise they would all
+    count against one empty name per address, and behind a proxy lock everyone out."""
+    return sign_in_key(request, credentials) is None
+
+
+class SignInLockBackend(AxesStandaloneBackend):
+    """django-axes' lock, first in AUTHENTICATION_BACKENDS, so every way of signing in with a
+    password (our page, Django admin's) is held to it. A sign-in without a request (the
+    shell, a test calling authenticate()) has no address to count against and passes."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lock_remaining_seconds(request: HttpRequest, credentials: dict | None) -> int:
+    """How long until the lock on this account and address lifts: the cool-off after the
+    latest counted failure."""
+    cool_off = get_cool_off(request) or timedelta(0)
+    latest = (
+        AccessAttempt.objects.filter(
+            username=sign_in_key(request, credentials),
+            ip_address=getattr(request, "axes_ip_address", None),
+        )
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
     )
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
-def sign_in_throttled(identifier: str, request: HttpRequest | None) -> bool:
-    ip = client_ip(request)
-    keys = throttle_keys(identifier, accounts_matching(identifier))
-    return any(sign_in_blocked(username=key, ip=ip) for key in keys)
+    if latest is None:
+        return int(cool_off.total_seconds())
+    return max(60, int((latest + cool_off - timezone.now()).total_seconds()))
 
 
 class AccountBackend(ModelBackend):
-    """Django's backend, signing in by username or email in any case, throttling repeated
-    failures per account, and refusing guests past their end date. `get_user` asks the same
-    question on every request, so an expired guest's open sessions end at their next click.
-
-    The throttle lives here rather than in the sign-in form so that every form that signs in
-    (ours and Django admin's) is held to it."""
+    """Django's backend, signing in by username or email in any case and refusing guests past
+    their end date. `get_user` asks the same question on every request, so an expired guest's
+    open sessions end at their next click. Repeated failures are counted and locked by
+    SignInLockBackend (django-axes), which runs first."""
 
     def authenticate(
         self,
@@ -71,10 +110,6 @@ class AccountBackend(ModelBackend):
         if not username or password is None:
             return None
         accounts = accounts_matching(username)
-        keys = throttle_keys(username, accounts)
-        ip = client_ip(request)
-        if any(sign_in_blocked(username=key, ip=ip) for key in keys):
-            return None
         if not accounts:
             # Hash anyway: an unknown name takes as long to refuse as a wrong password.
             User().set_password(password)
@@ -86,8 +121,6 @@ class AccountBackend(ModelBackend):
         # One account, proven by its password; never a guess between two that share it.
         if len(usable) == 1:
             return usable[0]
-        for key in keys:
-            record_failed_sign_in(username=key, ip=ip)
         return None
 
     def user_can_authenticate(self, user) -> bool:

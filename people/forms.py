@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from esn import ratelimit
 from esn.text import clean_name, has_visible_text
-from people.backends import accounts_matching, sign_in_throttled
+from people.backends import accounts_matching
 from people.models import Department, Location, User
 from posts.images import check_image
 
@@ -155,8 +156,8 @@ class DirectoryFilterForm(forms.Form):
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form taking a username or an email address in any case (the backend,
-    people.backends.AccountBackend, resolves and throttles it), and telling someone who knows
-    the password why it still did not work."""
+    people.backends.AccountBackend, resolves it; django-axes locks repeated failures), and
+    telling someone who knows the password why it still did not work."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -164,10 +165,6 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _(
             "Please enter a correct username and password (or email address and password). "
             "Only the password is case-sensitive."
-        ),
-        "throttled": _(
-            "Too many failed attempts to sign in to this account. Wait 30 minutes, or reset "
-            "your password with the link below."
         ),
         "guest_expired": _(
             "Your guest access ended on %(day)s. Ask your sponsor at the company to extend it."
@@ -201,11 +198,12 @@ class SignInForm(AuthenticationForm):
 
     def clean(self):
         identifier = self.cleaned_data.get("username") or ""
-        if identifier and sign_in_throttled(identifier, self.request):
-            raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             return super().clean()
         except ValidationError:
+            if getattr(self.request, "axes_locked_out", False):
+                # Locked (people.views.sign_in_locked answers): no hint about the password.
+                raise
             if identifier:
                 self._explain_refusal(identifier)
             raise
@@ -234,3 +232,26 @@ class SignInForm(AuthenticationForm):
             code="guest_expired",
             params={"day": date_format(expired.guest_expires_on)},
         )
+
+
+def locked_error(seconds: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "Too many failed attempts to sign in to this account from your network. Try again "
+            "in %(wait)s, or reset your password with the link below."
+        ),
+        code="locked",
+        params={"wait": ratelimit.wait_in_words(seconds)},
+    )
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's reset form, mailing each account at most a few links a day
+    (RATE_LIMIT_RESET_EMAILS_PER_ACCOUNT_PER_DAY) however many addresses ask. Past the limit
+    nothing is sent and the page says the same as always, so it tells nobody that the account
+    exists."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if ratelimit.hit(ratelimit.reset_emails_per_account(), user.pk).allowed:
+                yield user

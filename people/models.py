@@ -213,20 +213,3 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker} blocks {self.blocked}"
-
-
-class SignInFailure(models.Model):
-    """A failed sign-in, kept for half an hour to slow down password guessing."""
-
-    username_key = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["username_key", "created_at"], name="people_signin_fail_user"),
-            models.Index(fields=["ip", "created_at"], name="people_signin_fail_ip"),
-        ]
-
-    def __str__(self) -> str:
-        return f"failed sign-in for {self.username_key} at {self.created_at}"

@@ -3,6 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from axes.utils import reset as reset_sign_in_failures
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -14,7 +17,7 @@ from django.utils.translation import gettext as _
 from access.viewer import Viewer
 from digests import services as inbox
 from groups.models import Invitation, Membership
-from people.models import Block, Follow, SignInFailure, User
+from people.models import Block, Follow, User
 
 # What a person may change on their own profile: a guest names their organisation instead of
 # an internal department and location.
@@ -93,32 +96,18 @@ def unblock_person(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
-# Zulip's published defaults (shared/RELIABILITY.md): 5 failures per account per 30 minutes.
-SIGN_IN_WINDOW = timedelta(minutes=30)
-SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
-SIGN_IN_MAX_FAILURES_PER_IP = 50
-
-
-def record_failed_sign_in(*, username: str, ip: str | None) -> None:
-    SignInFailure.objects.create(username_key=username.strip().lower()[:150], ip=ip)
-
-
-def sign_in_blocked(*, username: str, ip: str | None) -> bool:
-    """True while this account (or this address) has failed too often recently."""
-    since = timezone.now() - SIGN_IN_WINDOW
-    recent = SignInFailure.objects.filter(created_at__gte=since)
-    if recent.filter(username_key=username.strip().lower()[:150]).count() >= (
-        SIGN_IN_MAX_FAILURES_PER_ACCOUNT
-    ):
-        return True
-    return bool(ip) and recent.filter(ip=ip).count() >= SIGN_IN_MAX_FAILURES_PER_IP
-
-
 def forget_old_sign_in_failures() -> int:
-    deleted, _rows = SignInFailure.objects.filter(
-        created_at__lt=timezone.now() - SIGN_IN_WINDOW
-    ).delete()
+    """Deletes django-axes' failure counts older than the cool-off. Axes forgets an old count
+    only when the same account fails again from the same address; the rest would pile up."""
+    since = timezone.now() - (get_cool_off() or timedelta(0))
+    deleted, _rows = AccessAttempt.objects.filter(attempt_time__lt=since).delete()
     return deleted
+
+
+def lift_sign_in_lock(user: User) -> int:
+    """Forgets every failed sign-in counted against this account, from every address: a
+    successful password reset proves the person holds the mailbox, so they may sign in now."""
+    return reset_sign_in_failures(username=user.username.lower())
 
 
 # --- the lifecycle: leaving and coming back ---------------------------------------------

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +19,14 @@ from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
 from esn.typing import HtmxHttpRequest
 from people import selectors, services
-from people.forms import DirectoryFilterForm, ProfileForm
+from people.backends import lock_remaining_seconds
+from people.forms import (
+    DirectoryFilterForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignInForm,
+    locked_error,
+)
 from people.models import User
 from posts.selectors import posts_by
 
@@ -256,3 +265,38 @@ class ChangePasswordView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is changed."))
         return response
+
+
+def sign_in_locked(request, original_response=None, credentials=None) -> HttpResponseBase:
+    """django-axes' answer when an account is locked for this address
+    (settings.AXES_LOCKOUT_CALLABLE), for our sign-in page and Django admin's alike: the
+    sign-in page again, what was typed kept, saying how long to wait, with 429 and
+    Retry-After. The same for an unknown name, so the lock tells nobody an account exists."""
+    wait = lock_remaining_seconds(request, credentials)
+    # Bound to what was typed, its errors set here: validating it would try the password again.
+    form = SignInForm(request, data=request.POST)
+    form._errors = ErrorDict(renderer=form.renderer)  # type: ignore[attr-defined]
+    form.cleaned_data = {}
+    form.add_error(None, locked_error(wait))
+    next_page = request.POST.get("next") or request.GET.get("next") or ""
+    if request.path_info.startswith("/admin/") and not next_page:
+        next_page = reverse("admin:index")
+    response = render(
+        request, "registration/login.html", {"form": form, "next": next_page}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view; a new password chosen through the emailed link also lifts any sign-in
+    lock on the account (from every address): the person proved they hold the mailbox."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.lift_sign_in_lock(form.user)
+        return response
+
+
+class ResetPasswordView(auth_views.PasswordResetView):
+    form_class = ResetPasswordForm
