@@ -8,16 +8,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from access.viewer import Viewer
+from esn import ratelimit
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
 # for load balancers, static files.
 PUBLIC_PREFIXES = (
     "/accounts/",
+    "/oidc/",
     "/healthz",
     "/static/",
     "/admin/login/",
@@ -192,3 +195,36 @@ class DemoNotFoundMiddleware:
         ):
             return render(request, "404.html", status=404)
         return response
+
+
+class RateLimitMiddleware:
+    """Request limits, counted in the cache (esn.ratelimit): each signed-in person's requests
+    per minute, site-wide, so one runaway script or tab cannot crowd out everyone else; and
+    password-reset requests per address, so nobody can flood a mailbox or probe addresses in
+    bulk. (Reset emails per account are limited where they are sent, people.forms, silently:
+    a refusal there would tell that the account exists.) Over a limit: the 429 page with
+    Retry-After."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            verdict = ratelimit.hit(ratelimit.requests_per_person(), user.pk)
+            if not verdict.allowed:
+                return ratelimit.too_many_requests(
+                    request,
+                    verdict.retry_after,
+                    _("You have sent more requests in the last minute than the site allows."),
+                )
+        if request.method == "POST" and request.path_info == reverse("password_reset"):
+            address = ratelimit.client_address(request) or "unknown"
+            verdict = ratelimit.hit(ratelimit.password_resets_per_address(), address)
+            if not verdict.allowed:
+                return ratelimit.too_many_requests(
+                    request,
+                    verdict.retry_after,
+                    _("Too many password resets were asked for from your network this hour."),
+                )
+        return self.get_response(request)

@@ -8,6 +8,7 @@ cookies are secure. `make run` and `make test` set the development values throug
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -88,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "axes",
     "django_htmx",
     "template_partials",
     "taggit",
@@ -98,6 +100,7 @@ INSTALLED_APPS = [
     "groups",
     "digests",
     "welcome",
+    "sso",
     "esn",
 ]
 
@@ -116,9 +119,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Re-checks single sign-on sessions with the identity provider (sso/middleware.py).
+    "sso.middleware.ProviderRecheckMiddleware",
     "esn.middleware.ContentSecurityPolicyMiddleware",
+    "esn.middleware.RateLimitMiddleware",
     "esn.middleware.LoginRequiredMiddleware",
     "esn.middleware.LastSeenMiddleware",
+    # Turns a sign-in lock into people.views.sign_in_locked's page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "esn.urls"
@@ -160,10 +168,75 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["people.backends.AccountBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked account+address before any password is checked.
+    "people.backends.SignInLockBackend",
+    # Before the password backend: it refuses employees' passwords when SSO_ONLY_FOR_EMPLOYEES.
+    "sso.backends.EmployeePasswordGuard",
+    "people.backends.AccountBackend",
+    "sso.backends.ProviderBackend",
+]
 LOGIN_URL = "login"
+
+# Sign-in lock (django-axes): after SIGN_IN_FAILURE_LIMIT failures on one account from one
+# address, that account is refused from that address for SIGN_IN_COOLOFF_MINUTES after the
+# last failure. Per account AND address: behind a proxy everyone shares an address, and an
+# attacker elsewhere cannot lock someone out of their own desk. The account is the one the
+# typed name resolves to (people.backends.sign_in_key); a password reset lifts the lock.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5)
+SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 30)
+# Proxies in front of the site that append to X-Forwarded-For (one for the documented TLS
+# proxy). 0: the connecting address is the client's. See esn.ratelimit.client_address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "people.backends.sign_in_key"
+AXES_WHITELIST_CALLABLE = "people.backends.not_a_password_attempt"
+AXES_CLIENT_IP_CALLABLE = "esn.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "people.views.sign_in_locked"
+# A locked-out attempt does not push the end of the lock further: the wait shown stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Successful sign-ins are not logged by axes (last_login says enough).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Request limits (esn.middleware.RateLimitMiddleware), counted in the cache: set
+# CACHE_USE_REDIS=1 with several web processes so they count together.
+RATE_LIMIT_REQUESTS_PER_MINUTE = env_int("RATE_LIMIT_REQUESTS_PER_MINUTE", 200)
+RATE_LIMIT_PASSWORD_RESETS_PER_HOUR = env_int("RATE_LIMIT_PASSWORD_RESETS_PER_HOUR", 2)
+RATE_LIMIT_RESET_EMAILS_PER_ACCOUNT_PER_DAY = env_int(
+    "RATE_LIMIT_RESET_EMAILS_PER_ACCOUNT_PER_DAY", 3
+)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with OpenID Connect (sso/). Off unless OIDC_ISSUER is set: the site then
+# works with local accounts only. Discovery (<issuer>/.well-known/openid-configuration) is
+# fetched at the first sign-in, not here, so a provider outage never stops the site starting.
+OIDC_ISSUER = env_str("OIDC_ISSUER").rstrip("/")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
+if OIDC_ISSUER and not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "your organisation")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+# How often a signed-in SSO session is re-checked with the provider (refresh token).
+OIDC_RECHECK_SECONDS = env_int("OIDC_RECHECK_SECONDS", 15 * 60)
+# Claims read into the profile; each a comma-separated list, the first present one wins.
+OIDC_CLAIM_NAME = env_list("OIDC_CLAIM_NAME", ["name"])
+OIDC_CLAIM_GIVEN_NAME = env_list("OIDC_CLAIM_GIVEN_NAME", ["given_name"])
+OIDC_CLAIM_FAMILY_NAME = env_list("OIDC_CLAIM_FAMILY_NAME", ["family_name"])
+OIDC_CLAIM_EMAIL = env_list("OIDC_CLAIM_EMAIL", ["email"])
+OIDC_CLAIM_DEPARTMENT = env_list("OIDC_CLAIM_DEPARTMENT", ["department"])
+OIDC_CLAIM_LOCATION = env_list("OIDC_CLAIM_LOCATION", ["location", "locality"])
+OIDC_CLAIM_TITLE = env_list("OIDC_CLAIM_TITLE", ["job_title"])
+# Employees sign in only through the provider; guests (and superusers, the way in when the
+# provider is down) keep their passwords.
+SSO_ONLY_FOR_EMPLOYEES = env_bool("SSO_ONLY_FOR_EMPLOYEES", False)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

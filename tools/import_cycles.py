@@ -20,6 +20,7 @@ PACKAGES = (
     "hashtags",
     "people",
     "posts",
+    "sso",
     "welcome",
 )
 

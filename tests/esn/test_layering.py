@@ -23,6 +23,7 @@ PACKAGES = (
     "hashtags",
     "people",
     "posts",
+    "sso",
     "welcome",
 )
 BIN = Path(sys.executable).parent
