@@ -121,6 +121,13 @@ def test_filter_the_directory_and_follow_from_a_card(page, company, viewport):
     expect(cards).to_have_count(7)
 
 
+# An <img>'s natural width once the browser has loaded it (0 if it could not).
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise(done => {
+    img.addEventListener("load", () => done(img.naturalWidth));
+    img.addEventListener("error", () => done(0));
+})"""
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_edit_profile_photo_bio_and_skills(page, company, viewport):
     mia = company["mia"]
@@ -143,7 +150,8 @@ def test_edit_profile_photo_bio_and_skills(page, company, viewport):
     expect(photo).to_be_visible()
     first_src = photo.get_attribute("src")
     assert "/people/mia.member/avatar/?v=" in first_src
-    assert photo.evaluate("img => img.naturalWidth") > 0
+    # Visible (its box has a size) is not loaded: wait for the picture itself, or its error.
+    assert photo.evaluate(LOADED_WIDTH) > 0
     expect(card.locator("strong", has_text="Ask me")).to_be_visible()
     expect(card.locator("li", has_text="renewals")).to_be_visible()
     expect(card.get_by_role("link", name="#code_review")).to_be_visible()
