@@ -150,6 +150,8 @@ def _a_newcomer_has_a_first_day():
     ana = User.objects.get(username="ana.jansen")
     rows = InboxItem.objects.filter(recipient=ana)
     assert rows.filter(unread=True).count() <= rows.count() // 2
+    # Nobody is mailed about the made-up past on the demo's first start.
+    assert not InboxItem.objects.filter(unread=True, emailed_at__isnull=True).exists()
 
 
 def _plain(body: str) -> str:
