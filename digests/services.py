@@ -534,15 +534,27 @@ def report_resolved(*, report_ids: list[int]) -> None:
         )
 
 
-def membership_ended(
-    *, group_id: int, person_id: int, by_id: int, banned: bool, reason: str
-) -> None:
-    """Tell someone, once, that a manager removed or banned them (with the reason)."""
+def _membership_change(
+    group_id: int, person_id: int, by_id: int
+) -> tuple[Group, User, User] | None:
+    """The group, the (still active) person a manager acted on, and the manager; None when
+    one is gone or they acted on themselves (nobody is told of their own act)."""
     group = Group.objects.filter(pk=group_id).first()
     person = User.objects.filter(pk=person_id, is_active=True).first()
     by = User.objects.filter(pk=by_id).first()
     if group is None or person is None or by is None or person_id == by_id:
+        return None
+    return group, person, by
+
+
+def membership_ended(
+    *, group_id: int, person_id: int, by_id: int, banned: bool, reason: str
+) -> None:
+    """Tell someone, once, that a manager removed or banned them (with the reason)."""
+    found = _membership_change(group_id, person_id, by_id)
+    if found is None:
         return
+    group, person, by = found
     _send(
         [person],
         actor=by,
@@ -602,11 +614,10 @@ def group_unmanaged(*, group_id: int, person_id: int) -> None:
 
 def ban_lifted(*, group_id: int, person_id: int, by_id: int) -> None:
     """Tell someone a manager lifted their ban: they may ask to join (or be invited) again."""
-    group = Group.objects.filter(pk=group_id).first()
-    person = User.objects.filter(pk=person_id, is_active=True).first()
-    by = User.objects.filter(pk=by_id).first()
-    if group is None or person is None or by is None or person_id == by_id:
+    found = _membership_change(group_id, person_id, by_id)
+    if found is None:
         return
+    group, person, by = found
     _send(
         [person],
         actor=by,

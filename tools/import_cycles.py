@@ -5,23 +5,16 @@ from the design). Run by `make lint`: `python tools/import_cycles.py`."""
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PACKAGES = (
-    "access",
-    "digests",
-    "discovery",
-    "esn",
-    "groups",
-    "hashtags",
-    "people",
-    "posts",
-    "sso",
-    "welcome",
+# The project's packages: the one list in pyproject.toml (import-linter's root_packages).
+PACKAGES = tuple(
+    tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 )
 
 

@@ -8,23 +8,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-PACKAGES = (
-    "access",
-    "digests",
-    "discovery",
-    "esn",
-    "groups",
-    "hashtags",
-    "people",
-    "posts",
-    "sso",
-    "welcome",
+# Every package of the project, as pyproject.toml lists them for import-linter.
+PACKAGES = tuple(
+    tomllib.loads((BASE / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 )
 BIN = Path(sys.executable).parent
 
