@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -97,6 +98,9 @@ class User(AbstractUser):
     # When the person last used the site (to a few minutes): digests leave out what they
     # have had the chance to see in the app.
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    # Raised to end every session of this person at once, on every device (leaving, or the
+    # identity provider refusing them): it is part of the hash each session must match.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # The name and username, lowercased, accents folded and separators as spaces, kept by
     # PostgreSQL: the people picker matches word starts in it without folding 10,000 names on
@@ -131,6 +135,17 @@ class User(AbstractUser):
         # that would make one person look like another.
         self.first_name, self.last_name = clean_name(self.first_name), clean_name(self.last_name)
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Generation 0 keeps Django's own hash, so adding this ended nobody's session.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "people.User.session_auth_hash",
+            f"{self.password}|{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self) -> None:
         super().clean()

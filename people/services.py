@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,6 +113,13 @@ def lift_sign_in_lock(user: User) -> int:
 # --- the lifecycle: leaving and coming back ---------------------------------------------
 
 
+def end_sessions(person: User) -> None:
+    """Signs the person out everywhere, now: every session they hold stops matching their
+    account at its next request (people.models.User._get_session_auth_hash)."""
+    User.objects.filter(pk=person.pk).update(session_generation=F("session_generation") + 1)
+    person.refresh_from_db(fields=["session_generation"])
+
+
 @transaction.atomic
 def deactivate_person(*, person: User, by: User | None = None) -> bool:
     """What leaving does, whoever decides it (an admin, the directory by SCIM, the identity
@@ -125,6 +132,10 @@ def deactivate_person(*, person: User, by: User | None = None) -> bool:
     if not User.objects.filter(pk=person.pk, is_active=True).update(is_active=False):
         return False
     person.is_active = False
+    # An inactive account is refused at every request already; the sessions are also ended
+    # so that coming back (reactivate_person) does not bring an old one back to life, on a
+    # laptop handed in at leaving, say.
+    end_sessions(person)
     now = timezone.now()
     withdrawn = list(Invitation.objects.filter(invited_by=person, status=Invitation.Status.PENDING))
     Invitation.objects.filter(pk__in=[i.pk for i in withdrawn]).update(

@@ -3,7 +3,8 @@ disabled at the identity provider loses access at their next click after that, w
 waiting for the next sync.
 
 The check uses the refresh token (one back-channel POST to the token endpoint, nothing the
-person sees). If the provider refuses it, the session ends and the sign-in page says why. If
+person sees). If the provider refuses it, every session of that person ends (on all their devices) and the
+sign-in page says why. If
 the provider cannot be reached, the session is kept and checked again a minute later: a
 provider outage must not sign out the whole company."""
 
@@ -20,6 +21,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from people.services import end_sessions
 from sso.provider import ProviderUnavailable, provider_metadata, provider_name, sso_enabled
 from sso.session import RECHECK_AT_KEY, REFRESH_TOKEN_KEY, remember_provider_session
 
@@ -82,6 +84,11 @@ class ProviderRecheckMiddleware:
         return False
 
     def _end_session(self, request) -> HttpResponse:
+        # Every device, not only this browser: the provider no longer vouches for the person.
+        # The account itself stays active: a refusal is also what an expired provider session
+        # looks like (Keycloak ends idle sessions after 30 minutes), and leaving is for the
+        # directory (SCIM, active: false) or an admin to decide (people.services.deactivate_person).
+        end_sessions(request.user)
         auth.logout(request)
         messages.error(
             request,

@@ -48,6 +48,25 @@ def test_leaving_ends_the_session_and_keeps_the_content(client, kofi, member):
     assert "My last words" in client.get(post.get_absolute_url()).content.decode()
 
 
+def test_coming_back_does_not_revive_a_session_from_before_leaving(client, kofi):
+    # A laptop handed in at leaving still holds its cookie when the person is rehired.
+    client.force_login(kofi)
+    deactivate_person(person=kofi)
+    reactivate_person(person=kofi)
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_after_ending_sessions_a_new_sign_in_works(client, kofi):
+    from people.services import end_sessions
+
+    client.force_login(kofi)
+    end_sessions(kofi)
+    assert client.get(reverse("home")).status_code == 302
+    client.force_login(kofi)  # a new sign-in matches the new generation
+    assert client.get(reverse("home")).status_code == 200
+
+
 def test_their_open_invitations_are_withdrawn(kofi, member, django_capture_on_commit_callbacks):
     group = make_group(kofi, Group.Kind.PRIVATE, name="Partners")
     with django_capture_on_commit_callbacks(execute=True):

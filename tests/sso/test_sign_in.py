@@ -208,6 +208,31 @@ def test_a_refused_refresh_ends_the_session(client, oidc_provider):
     assert signed_in_user(client) is None
 
 
+def test_a_refused_refresh_ends_the_persons_sessions_on_every_device(
+    client, oidc_provider, django_user_model
+):
+    from django.test import Client
+
+    oidc_provider.set_user("sub-ada", **ADA)
+    oidc_provider.sign_in(client, "sub-ada")
+    laptop = Client()
+    oidc_provider.sign_in(laptop, "sub-ada")
+    assert laptop.get("/").status_code == 200
+
+    oidc_provider.revoke("sub-ada")
+    session = client.session
+    session[RECHECK_AT_KEY] = 0
+    session.save()
+    client.get("/")
+
+    # The laptop's re-check is not due yet, yet its session has ended too.
+    response = laptop.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    # Ending the sessions is not leaving: the account stays active for the next sign-in.
+    assert django_user_model.objects.get(username="ada.lovelace").is_active
+
+
 def test_recheck_waits_for_its_interval(client, oidc_provider):
     oidc_provider.set_user("sub-ada", **ADA)
     oidc_provider.sign_in(client, "sub-ada")
