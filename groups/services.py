@@ -39,6 +39,7 @@ from groups import selectors
 from groups.models import AuditEntry, Ban, Group, Invitation, JoinRequest, Membership
 from people import importing
 from people.models import User
+from people.services import free_username
 
 Role = Membership.Role
 Action = AuditEntry.Action
@@ -356,13 +357,8 @@ def invite_guest(
         )
     guest = existing
     if guest is None:
-        base = slugify(email.split("@")[0]).replace("-", ".")[:140] or "guest"
-        username, n = base, 1
-        while User.objects.filter(username__iexact=username).exists():
-            n += 1
-            username = f"{base}{n}"
         guest = User(
-            username=username,
+            username=free_username(email, fallback="guest"),
             email=email.strip(),
             first_name=clean_name(first_name),
             last_name=clean_name(last_name),

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from esn.text import clean_name
 from people.models import Department, Location, User
+from people.services import free_username
 
 COLUMNS = [
     "email",
@@ -226,16 +227,6 @@ def check(rows: list[Row]) -> Preview:
     return Preview(rows)
 
 
-def _username(row: Row, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9._-]", "", row.email.split("@")[0].lower())[:140] or "person"
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}{n}"
-    taken.add(name)
-    return name
-
-
 @transaction.atomic
 def apply(preview: Preview) -> tuple[list[User], list[User]]:
     """Save a preview without errors: (created, updated). Refuses if any row is wrong."""
@@ -254,11 +245,12 @@ def apply(preview: Preview) -> tuple[list[User], list[User]]:
             user.guest_expires_on = row.access_end
         updated.append(user)
     User.objects.bulk_update(updated, [*fields, "guest_expires_on"], batch_size=1000)
-    taken = set(User.objects.values_list("username", flat=True))
+    # Every username, lowercased, once: the new names are chosen without a query each.
+    taken = {name.lower() for name in User.objects.values_list("username", flat=True)}
     created = []
     for row in preview.new:
         user = User(
-            username=_username(row, taken),
+            username=free_username(row.email, taken),
             email=row.values["email"].strip(),
             first_name=clean_name(row.values["first_name"]),
             last_name=clean_name(row.values["last_name"]),

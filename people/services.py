@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +59,49 @@ def update_profile(
         storage = person.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar))
     return person
+
+
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length or 150
+# Django's username characters, less "@" (a base is cut at it: "ann@example.com" is "ann").
+_NOT_IN_USERNAME = re.compile(r"[^\w.+-]")
+
+
+def free_username(base: str, taken: set[str] | None = None, *, fallback: str = "person") -> str:
+    """A username nobody has yet, in any case, made from `base` (a name, or an email address:
+    only the part before "@" counts): lowercased, accents folded ("José" is "jose"), Django's
+    username characters only, never ending in punctuation (so an @mention of it ends where the
+    name does), at most the username's maximum length. When taken it gets a suffix: "ann",
+    then "ann-2", "ann-3"... `fallback` is the base when nothing of `base` is left.
+
+    `taken`: the lowercased usernames to avoid, when a caller names many people at once
+    (an import): the database is not asked then, and the name chosen is added to the set.
+    Without it, the database is asked (usually one query, on the lower(username) index)."""
+    folded = unicodedata.normalize("NFKD", base.partition("@")[0].strip().lower())
+    stem = "".join(c for c in folded if not unicodedata.combining(c))
+    stem = _NOT_IN_USERNAME.sub("", unicodedata.normalize("NFC", stem)).strip("._+-")
+    stem = stem or fallback
+
+    def candidate(n: int) -> str:
+        suffix = "" if n == 1 else f"-{n}"
+        return stem[: USERNAME_MAX_LENGTH - len(suffix)].rstrip("._+-") + suffix
+
+    first = 1
+    while True:
+        batch = [candidate(n) for n in range(first, first + 20)]
+        if taken is None:
+            used = set(
+                User.objects.annotate(lower=Lower("username"))
+                .filter(lower__in=batch)
+                .values_list("lower", flat=True)
+            )
+        else:
+            used = taken
+        for name in batch:
+            if name not in used:
+                if taken is not None:
+                    taken.add(name)
+                return name
+        first += 20
 
 
 def follow_person(*, follower: User, followee: User) -> bool:

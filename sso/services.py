@@ -4,7 +4,6 @@ local account once its password has been confirmed."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,10 +13,9 @@ from django.utils.translation import gettext as _
 
 from esn.text import clean_name
 from people.models import Department, Location, User
+from people.services import free_username
 from sso.models import Identity
 from sso.provider import claim, provider_name
-
-USERNAME_MAX = 150
 
 
 class SignInRefused(Exception):  # noqa: N818
@@ -68,25 +66,12 @@ def _apply_profile(user: User, claims: dict[str, Any]) -> None:
 
 
 def _free_username(claims: dict[str, Any]) -> str:
+    """The username a new account gets: the provider's preferred_username if it sends one
+    (Entra ID sends "name@tenant": the part before "@"), else the email's local part."""
     preferred = claims.get("preferred_username")
     email = claim(claims, "OIDC_CLAIM_EMAIL")
-    base = (
-        preferred if isinstance(preferred, str) and preferred.strip() else email.partition("@")[0]
-    )
-    # Django's username characters only; Entra ID sends "name@tenant" as preferred_username.
-    base = re.sub(r"[^\w.+-]", "", base.partition("@")[0].strip().lower())[: USERNAME_MAX - 6]
-    base = base or "colleague"
-    taken = set(
-        get_user_model()
-        .objects.filter(username__iregex=rf"^{re.escape(base)}(-[0-9]+)?$")
-        .values_list("username", flat=True)
-    )
-    taken = {name.lower() for name in taken}
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+    base = preferred if isinstance(preferred, str) and preferred.strip() else email
+    return free_username(base, fallback="colleague")
 
 
 def user_for_identity(*, issuer: str, subject: str, claims: dict[str, Any]) -> User:
