@@ -27,6 +27,8 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
     # Unsubscribing from digests works from the email, signed in or not (the token says who).
     "/digests/unsubscribe/",
+    # Provisioning authenticates each request with its own bearer token (scim/views.py).
+    "/scim/",
 )
 
 

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "digests",
     "welcome",
     "sso",
+    "scim",
     "esn",
 ]
 
@@ -234,6 +235,9 @@ OIDC_CLAIM_EMAIL = env_list("OIDC_CLAIM_EMAIL", ["email"])
 OIDC_CLAIM_DEPARTMENT = env_list("OIDC_CLAIM_DEPARTMENT", ["department"])
 OIDC_CLAIM_LOCATION = env_list("OIDC_CLAIM_LOCATION", ["location", "locality"])
 OIDC_CLAIM_TITLE = env_list("OIDC_CLAIM_TITLE", ["job_title"])
+# Provisioning (scim/): the bearer token a SCIM client (Entra ID, Okta) presents at /scim/v2/.
+# More tokens can be issued in admin; empty and none issued, every SCIM request gets 401.
+SCIM_BEARER_TOKEN = env_secret("SCIM_BEARER_TOKEN")
 # Employees sign in only through the provider; guests (and superusers, the way in when the
 # provider is down) keep their passwords.
 SSO_ONLY_FOR_EMPLOYEES = env_bool("SSO_ONLY_FOR_EMPLOYEES", False)

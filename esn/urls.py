@@ -54,6 +54,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Single sign-on (OpenID Connect); register <SITE_URL>/oidc/callback/ at the provider.
     path("oidc/", include("sso.urls")),
+    # Provisioning (SCIM 2.0) for the identity provider's directory; bearer token, no session.
+    path("scim/v2/", include("scim.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,12 +8,15 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from esn.text import clean_name
 from people.models import Department, Location, User
 from people.services import free_username
+from scim.models import Provisioned
 from sso.models import Identity
 from sso.provider import claim, provider_name
 
@@ -74,6 +77,31 @@ def _free_username(claims: dict[str, Any]) -> str:
     return free_username(base, fallback="colleague")
 
 
+def _provisioned_account(*, issuer: str, subject: str, claims: dict[str, Any]) -> User | None:
+    """The account the directory provisioned (SCIM) for this person, on their first sign-in:
+    the same identity provider vouches for both, by its own ids, never by an email address.
+    Its SCIM externalId is the provider's object id (Entra ID's `oid`, Okta's and Keycloak's
+    `sub`), or its SCIM userName is the sign-in name (`preferred_username`, Entra's `upn`)."""
+    ids = {subject} | {v for k in ("oid",) if isinstance(v := claims.get(k), str) and v}
+    names = {
+        v.lower()
+        for k in ("preferred_username", "upn")
+        if isinstance(v := claims.get(k), str) and v
+    }
+    found = (
+        Provisioned.objects.select_related("user")
+        .annotate(name_key=Lower("user_name"))
+        .filter(Q(external_id__in=ids) | Q(name_key__in=names))
+    )
+    candidates = [p.user for p in found[:2]]
+    if len(candidates) != 1:
+        return None
+    user = candidates[0]
+    if not user.is_active or user.sso_identities.filter(issuer=issuer).exists():
+        return None
+    return user
+
+
 def user_for_identity(*, issuer: str, subject: str, claims: dict[str, Any]) -> User:
     """The account signed in by this provider identity: the linked one, updated from the
     claims; or a new employee account on first sign-in. Never an account found only by its
@@ -95,6 +123,13 @@ def user_for_identity(*, issuer: str, subject: str, claims: dict[str, Any]) -> U
             identity.claims, identity.last_login = claims, timezone.now()
             identity.save(update_fields=["claims", "last_login"])
         return user
+
+    provisioned = _provisioned_account(issuer=issuer, subject=subject, claims=claims)
+    if provisioned is not None:
+        with transaction.atomic():
+            Identity.objects.create(user=provisioned, issuer=issuer, subject=subject, claims=claims)
+            _apply_profile(provisioned, claims)
+        return provisioned
 
     email = claim(claims, "OIDC_CLAIM_EMAIL")
     if email:

@@ -21,6 +21,26 @@ def _media_and_cache(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def plain_http_live_server(request):
+    """The session's live server, started over plain HTTP. Ask for this instead of
+    `live_server` (the browser journeys do, through tests/e2e/conftest.py).
+
+    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server builds its handler, so a
+    function-scoped `settings` override comes too late: without this every request would be
+    redirected to https. The setting is flipped on the base settings object only while the
+    server starts, then put back, so nothing leaks into the rest of the suite."""
+    from django.conf import settings
+
+    base = settings._wrapped
+    saved = base.SECURE_SSL_REDIRECT
+    base.SECURE_SSL_REDIRECT = False
+    try:
+        return request.getfixturevalue("live_server")
+    finally:
+        base.SECURE_SSL_REDIRECT = saved
+
+
 @pytest.fixture(autouse=True)
 def _inbox_events_delivered_in_process(monkeypatch):
     """A recorded inbox event is delivered right after the commit by the same function a

@@ -92,24 +92,8 @@ def browser():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _plain_http_live_server(request):
-    """Start the session's live server over plain HTTP, before anything else asks for it.
-
-    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server builds its handler, so a
-    function-scoped `settings` override comes too late: without this every request would be
-    redirected to https. The setting is flipped on the base settings object only while the
-    server starts, then put back, so nothing leaks into the rest of the suite. (Session-scoped
-    and autouse so that it runs before `live_server` itself.)
-    """
-    from django.conf import settings
-
-    base = settings._wrapped
-    saved = base.SECURE_SSL_REDIRECT
-    base.SECURE_SSL_REDIRECT = False
-    try:
-        request.getfixturevalue("live_server")
-    finally:
-        base.SECURE_SSL_REDIRECT = saved
+def _plain_http_live_server(plain_http_live_server):
+    """Every journey's live server speaks plain HTTP (tests/conftest.py says why)."""
 
 
 @pytest.fixture(autouse=True)

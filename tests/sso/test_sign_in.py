@@ -302,3 +302,54 @@ def test_discovery_naming_another_issuer_is_refused(client, oidc_provider, monke
     assert response.redirect_chain[-1][0] == "/accounts/login/"
     assert b"cannot be reached" in response.content
     assert signed_in_user(client) is None
+
+
+def _provision(user_name: str, external_id: str, email: str = ADA["email"]) -> User:
+    from scim import services as scim
+
+    user, _created = scim.create(
+        scim.read_user(
+            {
+                "userName": user_name,
+                "externalId": external_id,
+                "name": {"givenName": "Ada", "familyName": "Lovelace"},
+                "emails": [{"value": email}],
+            }
+        )
+    )
+    return user
+
+
+def test_first_sign_in_links_the_account_the_directory_provisioned_by_its_id(
+    client, oidc_provider
+):
+    # Okta and Keycloak: the SCIM externalId is the subject.
+    provisioned = _provision("ada.lovelace@acme.example", "sub-ada")
+    oidc_provider.set_user("sub-ada", **ADA)
+
+    oidc_provider.sign_in(client, "sub-ada")
+
+    assert signed_in_user(client) == provisioned
+    assert Identity.objects.get(user=provisioned).subject == "sub-ada"
+    assert User.objects.count() == 1
+
+
+def test_first_sign_in_links_the_provisioned_account_by_its_sign_in_name(client, oidc_provider):
+    # Entra ID: the SCIM userName is the user principal name, sent as preferred_username.
+    provisioned = _provision("ada@acme.onmicrosoft.com", "mail-nickname-ada")
+    oidc_provider.set_user("pairwise-xyz", preferred_username="Ada@acme.onmicrosoft.com", **ADA)
+
+    oidc_provider.sign_in(client, "pairwise-xyz")
+
+    assert signed_in_user(client) == provisioned
+
+
+def test_a_provisioned_account_is_never_linked_by_email_alone(client, oidc_provider):
+    _provision("someone.else@acme.example", "other-id", email=ADA["email"])
+    oidc_provider.set_user("sub-ada", **ADA)
+
+    response = oidc_provider.sign_in(client, "sub-ada")
+
+    assert signed_in_user(client) is None
+    assert not Identity.objects.exists()
+    assert response.status_code in (302, 200)
