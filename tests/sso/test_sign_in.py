@@ -320,9 +320,7 @@ def _provision(user_name: str, external_id: str, email: str = ADA["email"]) -> U
     return user
 
 
-def test_first_sign_in_links_the_account_the_directory_provisioned_by_its_id(
-    client, oidc_provider
-):
+def test_first_sign_in_links_the_account_the_directory_provisioned_by_its_id(client, oidc_provider):
     # Okta and Keycloak: the SCIM externalId is the subject.
     provisioned = _provision("ada.lovelace@acme.example", "sub-ada")
     oidc_provider.set_user("sub-ada", **ADA)
