@@ -102,6 +102,11 @@ INSTALLED_APPS = [
     "welcome",
     "sso",
     "scim",
+    # Optional two-step sign-in for password accounts (TOTP and recovery codes, django-otp).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "twofactor",
     "esn",
 ]
 
@@ -114,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "esn.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the two-step code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "esn.middleware.ViewerMiddleware",
     "esn.middleware.TimeZoneMiddleware",
     "esn.middleware.DemoNotFoundMiddleware",
@@ -125,6 +132,8 @@ MIDDLEWARE = [
     "esn.middleware.ContentSecurityPolicyMiddleware",
     "esn.middleware.RateLimitMiddleware",
     "esn.middleware.LoginRequiredMiddleware",
+    # Sends administrators to two-step enrolment or the code when the site requires it.
+    "twofactor.middleware.TwoStepPolicyMiddleware",
     "esn.middleware.LastSeenMiddleware",
     # Turns a sign-in lock into people.views.sign_in_locked's page (AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
@@ -201,6 +210,12 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 # Successful sign-ins are not logged by axes (last_login says enough).
 AXES_DISABLE_ACCESS_LOG = True
+# Two-step sign-in (twofactor/): the name authenticator apps show next to the codes. A wrong
+# code makes the next try wait 1, 2, 4... seconds (django-otp's throttle), and counts as a
+# failed sign-in for the account and address (django-axes, above).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ESN")
+# How long the code step waits for the code after a correct password.
+TWO_STEP_PENDING_SECONDS = env_int("TWO_STEP_PENDING_SECONDS", 600)
 
 # Request limits (esn.middleware.RateLimitMiddleware), counted in the cache: set
 # CACHE_USE_REDIS=1 with several web processes so they count together.

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from discovery import views as discovery_views
@@ -7,6 +6,7 @@ from esn import pickers, views
 from people import views as people_views
 from people.forms import SignInForm
 from posts import views as post_views
+from twofactor import views as twofactor_views
 
 urlpatterns = [
     path("", post_views.home, name="home"),
@@ -28,11 +28,15 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
+        # Django's LoginView, with the code step for two-step sign-in (twofactor.views).
+        twofactor_views.SignInView.as_view(
             redirect_authenticated_user=True, authentication_form=SignInForm
         ),
         name="login",
     ),
+    # The second step after a correct password, for people with two-step sign-in on.
+    path("accounts/login/code/", twofactor_views.sign_in_code, name="sign_in_code"),
+    path("two-step/", include("twofactor.urls")),
     path("accounts/logout/", people_views.SignOutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
@@ -56,6 +60,8 @@ urlpatterns = [
     path("oidc/", include("sso.urls")),
     # Provisioning (SCIM 2.0) for the identity provider's directory; bearer token, no session.
     path("scim/v2/", include("scim.urls")),
+    # Django admin's sign-in with the same code step as ours (before admin's own URLs).
+    path("admin/login/", twofactor_views.admin_sign_in),
     path("admin/", admin.site.urls),
 ]
 

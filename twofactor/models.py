@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TwoStepPolicy(models.Model):
+    """Whether the site requires two-step sign-in of its administrators. One row, edited in
+    Django admin; read through `TwoStepPolicy.current()`, cached and refreshed on save.
+    People's own devices are django-otp's (otp_totp, otp_static)."""
+
+    CACHE_KEY = "twofactor:policy:v1"
+
+    require_for_admins = models.BooleanField(
+        _("require two-step sign-in for site administrators"),
+        default=False,
+        help_text=_(
+            "Staff and superusers who sign in with a password must enter a code from their "
+            "authenticator app; one who has not set it up is sent to do so before anything "
+            "else. Single sign-on is exempt (the identity provider asks for its own second "
+            "step). Other people choose for themselves."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("two-step sign-in policy")
+
+    def __str__(self) -> str:
+        return str(_("Two-step sign-in policy"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> TwoStepPolicy:
+        found = cache.get(cls.CACHE_KEY)
+        if found is None:
+            # Not created on read: the defaults stand until an admin saves the row.
+            found = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set(cls.CACHE_KEY, found, 300)
+        return found
