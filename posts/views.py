@@ -155,7 +155,7 @@ def detail(request: HtmxHttpRequest, pk: int, comment_form=None, status=200) -> 
         # Its author is told why it is gone; everyone else gets a plain 404.
         return render(request, "posts/removed.html", {"post": removed})
     context = _thread_context(request, post, comment_form)
-    context.update(welcome.announce_panel(request.viewer, post))
+    context.update(welcome.announce_panel(request.viewer, post, days=request.GET.get("days")))
     return render(request, "posts/detail.html", context, status=status)
 
 

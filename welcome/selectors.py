@@ -130,9 +130,10 @@ def announcements(who: Any, now=None) -> list[tuple[Announcement, Post]]:
     return [(a, posts[a.post_id]) for a in pinned if a.post_id in posts]
 
 
-def announce_panel(who: Any, post: Post) -> dict[str, Any]:
+def announce_panel(who: Any, post: Post, *, days: str | None = None) -> dict[str, Any]:
     """What the post page offers someone who may make announcements: pin this post (with
-    why not, if it cannot be), or end its announcement. Empty for everyone else."""
+    why not, if it cannot be), or end its announcement. Empty for everyone else. `days`
+    (from the address of a refused pin) is the duration chosen, kept for another try."""
     viewer = as_viewer(who)
     if not can_announce(viewer):
         return {}
@@ -143,5 +144,6 @@ def announce_panel(who: Any, post: Post) -> dict[str, Any]:
             "refusal": announce_refusal(viewer, post),
             "pinned": pinned,
             "durations": DURATION_CHOICES,
+            "chosen": next((d for d, _label in DURATION_CHOICES if str(d) == days), 3),
         }
     }

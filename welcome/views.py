@@ -52,7 +52,10 @@ def announce(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     except (ValidationError, PermissionDenied) as refused:
         text = refused.messages[0] if isinstance(refused, ValidationError) else str(refused)
         messages.error(request, text)
-        return redirect(post.get_absolute_url() + "#announce")
+        # Back to the top of the post, where the message is (an #announce anchor scrolled it
+        # out of view), with the duration they chose still chosen.
+        kept = f"?days={days}" if days in services.DURATIONS else ""
+        return redirect(post.get_absolute_url() + kept)
     until = formats.date_format(localtime(announcement.ends_at), "DATETIME_FORMAT")
     messages.success(
         request,

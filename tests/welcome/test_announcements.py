@@ -159,7 +159,9 @@ def test_a_refused_pin_says_why_on_the_post_page(admin, client):
     client.force_login(admin)
     response = client.post(reverse("welcome:announce", args=[third.pk]), {"days": 1}, follow=True)
     assert "announcements are pinned already" in response.content.decode()
-    assert response.redirect_chain[-1][0].endswith(third.get_absolute_url() + "#announce")
+    # Back at the top of the post, where the message is, with the chosen duration kept.
+    assert response.redirect_chain[-1][0].endswith(third.get_absolute_url() + "?days=1")
+    assert '<option value="1" selected>' in response.content.decode()
 
 
 def test_an_unpinned_announcement_is_not_mailed(admin, member):
