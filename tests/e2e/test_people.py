@@ -192,11 +192,14 @@ def test_a_deactivated_authors_name_leads_to_a_former_colleague_page(page, compa
     sign_in(page, company["mia"])
 
     page.goto("/all/")
+    # His posts say so in the feed too.
+    first_post = page.locator("article.post").filter(has_text="Carl Colleague").first
+    expect(first_post.locator(".badge-former")).to_have_text("Former colleague")
     page.get_by_role("link", name="Carl Colleague").first.click()
 
     expect(page).to_have_url(re.compile(r"/people/carl.colleague/$"))
     expect(page.get_by_role("heading", name="Carl Colleague", level=1)).to_be_visible()
-    expect(page.get_by_text("Former colleague")).to_be_visible()
+    expect(page.get_by_role("region").get_by_text("Former colleague")).to_be_visible()
     expect(page.get_by_text("No longer works here")).to_be_visible()
     expect(page.get_by_text("Tips for a good #code_review")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Follow"))).to_have_count(0)
