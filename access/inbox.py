@@ -56,8 +56,11 @@ def visible_inbox_q(who: Any) -> Q:
     managing = Q(
         kind__in=[Kind.JOIN_REQUESTS, Kind.REPORTS, Kind.SPONSOR_LEFT], group__isnull=False
     ) & (managed_group_q(viewer, "group__") or Q(pk__isnull=False))
+    # A guest whose sponsor managed alone is the site admins' to settle.
     site_queue = (
-        Q(kind=Kind.REPORTS, group__isnull=True) | Q(kind=Kind.GROUP_UNMANAGED)
+        Q(kind=Kind.REPORTS, group__isnull=True)
+        | Q(kind=Kind.GROUP_UNMANAGED)
+        | Q(kind=Kind.SPONSOR_LEFT)
         if viewer.is_admin
         else Q(pk__in=[])
     )
@@ -65,6 +68,8 @@ def visible_inbox_q(who: Any) -> Q:
     # (they were in it, or they reported something there).
     my_report = Q(kind=Kind.REPORT_OUTCOME)
     my_membership = Q(kind=Kind.MEMBERSHIP_ENDED)
+    # A guest told their own sponsor left.
+    my_sponsor = Q(kind=Kind.SPONSOR_LEFT, data__yours=True)
     return Q(recipient_id=viewer.pk, deleted=False) & (
         about_content
         | about_my_removed_content
@@ -74,4 +79,5 @@ def visible_inbox_q(who: Any) -> Q:
         | site_queue
         | my_report
         | my_membership
+        | my_sponsor
     )

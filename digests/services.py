@@ -568,28 +568,57 @@ def membership_ended(
 
 
 def sponsor_left(*, guest_id: int, sponsor_id: int, until: str) -> None:
-    """A guest's sponsor left the company: the managers of each group the guest is in are
+    """A guest's sponsor left the company. The managers of each group the guest is in are
     told (once per group), so that one of them can sponsor the guest before their access
-    ends on `until` (an ISO date)."""
+    ends on `until` (an ISO date); where no one else manages any of the guest's groups, the
+    site admins are told instead. The guest is told too: they may ask someone to sponsor them."""
     guest = User.objects.filter(pk=guest_id, is_active=True, is_guest=True).first()
     sponsor = User.objects.filter(pk=sponsor_id).first()
     if guest is None or sponsor is None:
         return
-    for group in Group.objects.filter(memberships__user=guest).distinct().order_by("pk"):
+    data = {"until": until, "sponsor": sponsor.display_name}
+    told_a_manager = False
+    groups = list(Group.objects.filter(memberships__user=guest).distinct().order_by("pk"))
+    for group in groups:
         managers = [m for m in _managers(group.pk) if m.pk != sponsor_id]
+        told_a_manager = told_a_manager or bool(managers)
         for manager in managers:
             _refresh_or_send(
                 manager,
                 key=f"sponsor_left:{guest_id}:{group.pk}",
-                changes={"data": {"until": until, "sponsor": sponsor.display_name}},
+                changes={"data": data},
                 actor=guest,
                 kind=Kind.SPONSOR_LEFT,
                 verb="lost their sponsor",
                 group=group,
                 target=group,
-                until=until,
-                sponsor=sponsor.display_name,
+                **data,
             )
+    if not told_a_manager:
+        for admin in User.objects.filter(site_admins_q(), is_active=True).distinct():
+            _refresh_or_send(
+                admin,
+                key=f"sponsor_left:{guest_id}:admins",
+                changes={"data": data},
+                actor=guest,
+                kind=Kind.SPONSOR_LEFT,
+                verb="lost their sponsor",
+                group=groups[0] if groups else None,
+                target=guest,
+                **data,
+            )
+    _refresh_or_send(
+        guest,
+        key=f"sponsor_left:{guest_id}:self",
+        changes={"data": {**data, "yours": True}},
+        actor=sponsor,
+        kind=Kind.SPONSOR_LEFT,
+        verb="left the company",
+        group=groups[0] if groups else None,
+        target=guest,
+        yours=True,
+        **data,
+    )
 
 
 def group_unmanaged(*, group_id: int, person_id: int) -> None:

@@ -51,6 +51,9 @@ def item_url(item: InboxItem) -> str:
         if item.group_id:
             return reverse("groups:moderation", args=[item.group.slug])
         return reverse("groups:site_moderation")
+    if item.kind == Kind.SPONSOR_LEFT and (item.data.get("yours") or not item.group_id):
+        # The guest's own row: their group, where its managers are listed.
+        return item.group.get_absolute_url() if item.group_id else reverse("digests:inbox")
     if item.kind in (Kind.SPONSOR_LEFT, Kind.GROUP_UNMANAGED):
         return reverse("groups:members", args=[item.group.slug])
     if item.kind in (Kind.REPORT_OUTCOME, Kind.MEMBERSHIP_ENDED):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -292,9 +293,30 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view; a new password chosen through the emailed link also lifts any sign-in
     lock on the account (from every address): the person proved they hold the mailbox."""
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # An invitation's link: the person has never had a password here.
+        context["first_password"] = bool(context.get("validlink")) and not (
+            self.user.has_usable_password()
+        )
+        return context
+
     def form_valid(self, form):
+        first = not form.user.has_usable_password()
         response = super().form_valid(form)
         services.lift_sign_in_lock(form.user)
+        if first:
+            # Someone invited: signed in at once, and sent to check the profile the admin or
+            # the import filled in. (Nobody can have set up a second step before a first
+            # password; the two-step policy still applies at their next click.)
+            login(self.request, form.user, backend="people.backends.AccountBackend")
+            messages.success(
+                self.request,
+                _(
+                    "Welcome! Your password is set. Check your profile: this is how colleagues see you."
+                ),
+            )
+            return redirect("people:edit_profile")
         return response
 
 

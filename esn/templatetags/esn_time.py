@@ -3,7 +3,7 @@ the exact moment on hover, in the reader's time zone (esn.middleware.TimeZoneMid
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import formats, timezone
@@ -22,6 +22,17 @@ def exact(value: datetime) -> str:
 def exact_time(value: datetime | None) -> str:
     """The moment, to the minute, in the reader's time zone: "Mon 30 Nov 2026, 14:05"."""
     return exact(value) if value else ""
+
+
+@register.filter
+def iso_day(value: str | None) -> str:
+    """A day kept as "2026-12-14" (in stored event data), as the reader writes it:
+    "14 December 2026"."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return value or ""
+    return formats.date_format(day, pgettext("a day, PHP date format", "j F Y"))
 
 
 @register.filter

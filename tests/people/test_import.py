@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from people import importing
@@ -130,14 +131,20 @@ def test_the_invitation_link_works_once_and_refuses_tampering(client, places, tm
     assert "This link no longer works" in client.get(tampered, follow=True).content.decode()
 
     form = client.get(link, follow=True)
-    assert "Choose a new password" in form.content.decode()
+    assert "Choose your password" in form.content.decode()
+    assert "Welcome, Nina. Choose a password to sign in as nina@example.com." in (
+        form.content.decode()
+    )
     choose = form.redirect_chain[-1][0]  # Django moves the token into the session
     done = client.post(
         choose, {"new_password1": "a-Long-walk-2027", "new_password2": "a-Long-walk-2027"}
     )
-    assert done.status_code == 302
+    # Signed in at once, and sent to check the profile the import filled in.
+    assert done.status_code == 302 and done["Location"] == reverse("people:edit_profile")
     nina = User.objects.get(email="nina@example.com")
     assert nina.check_password("a-Long-walk-2027")
+    assert client.get(reverse("people:edit_profile")).status_code == 200
+    client.logout()
     # Used once: the same link now says so, and sets nothing.
     assert "This link no longer works" in client.get(link, follow=True).content.decode()
     client.post(choose, {"new_password1": "x-Other-2027!", "new_password2": "x-Other-2027!"})

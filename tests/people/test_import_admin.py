@@ -129,7 +129,7 @@ def test_confirming_creates_the_people_and_mails_each_new_one_a_one_time_link(
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", to_nina.body).group(1)
     staff_client.logout()
     form = staff_client.get(link, follow=True)
-    assert "Choose a new password" in form.text
+    assert "Choose your password" in form.text
     choose = form.redirect_chain[-1][0]
     staff_client.post(
         choose, {"new_password1": "a-Long-walk-2027", "new_password2": "a-Long-walk-2027"}

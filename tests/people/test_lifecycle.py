@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from digests.models import InboxItem
 from digests.selectors import inbox_items
@@ -98,6 +99,33 @@ def test_their_guests_get_a_grace_period_and_the_managers_are_told(
     [told] = inbox_items(mo).filter(kind=Kind.SPONSOR_LEFT)
     assert told.group == room and told.actor_user == gus
     assert told.data["until"] == gus.guest_expires_on.isoformat()
+    # The guest hears it too, with the day written out, and can reach their group.
+    [own] = inbox_items(gus).filter(kind=Kind.SPONSOR_LEFT)
+    assert own.actor_user == kofi and own.data["yours"] is True
+    client = Client()
+    client.force_login(gus)
+    page = client.get(reverse("digests:inbox")).content.decode()
+    day = formats.date_format(gus.guest_expires_on, "j F Y")
+    assert f"Your sponsor <strong>{kofi.display_name}</strong> left the company" in page
+    assert f"your access ends on {day}" in page
+    opened = client.get(reverse("digests:open", args=[own.pk]))
+    assert opened["Location"] == room.get_absolute_url()
+    # Mo's row too shows the day, not an ISO date.
+    client.force_login(mo)
+    assert f"access ends on {day}" in client.get(reverse("digests:inbox")).content.decode()
+
+
+def test_a_guest_whose_sponsor_managed_alone_is_flagged_to_the_site_admins(
+    kofi, admin, django_capture_on_commit_callbacks
+):
+    room = make_group(kofi, Group.Kind.PRIVATE, name="Partner room", allow_guests=True)
+    gus = UserFactory(username="gus.guest", is_guest=True, sponsor=kofi)
+    add_member(room, kofi, gus)
+    with django_capture_on_commit_callbacks(execute=True):
+        deactivate_person(person=kofi)
+    [told] = inbox_items(admin).filter(kind=Kind.SPONSOR_LEFT)
+    assert told.actor_user == gus
+    assert inbox_items(gus).filter(kind=Kind.SPONSOR_LEFT).count() == 1
 
 
 def test_a_group_left_without_an_owner_or_manager_is_flagged_to_the_site_admins(
