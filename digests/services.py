@@ -577,48 +577,34 @@ def sponsor_left(*, guest_id: int, sponsor_id: int, until: str) -> None:
     if guest is None or sponsor is None:
         return
     data = {"until": until, "sponsor": sponsor.display_name}
-    told_a_manager = False
+
+    def tell(recipient: User, key: str, *, actor: User, group: Group | None, **extra: Any) -> None:
+        _refresh_or_send(
+            recipient,
+            key=f"sponsor_left:{guest_id}:{key}",
+            changes={"data": {**data, **extra}},
+            actor=actor,
+            kind=Kind.SPONSOR_LEFT,
+            verb="lost their sponsor",
+            group=group,
+            target=group or guest,
+            **data,
+            **extra,
+        )
+
     groups = list(Group.objects.filter(memberships__user=guest).distinct().order_by("pk"))
+    told_a_manager = False
     for group in groups:
-        managers = [m for m in _managers(group.pk) if m.pk != sponsor_id]
-        told_a_manager = told_a_manager or bool(managers)
-        for manager in managers:
-            _refresh_or_send(
-                manager,
-                key=f"sponsor_left:{guest_id}:{group.pk}",
-                changes={"data": data},
-                actor=guest,
-                kind=Kind.SPONSOR_LEFT,
-                verb="lost their sponsor",
-                group=group,
-                target=group,
-                **data,
-            )
+        for manager in _managers(group.pk):
+            if manager.pk != sponsor_id:
+                tell(manager, str(group.pk), actor=guest, group=group)
+                told_a_manager = True
+    first_group = groups[0] if groups else None
     if not told_a_manager:
         for admin in User.objects.filter(site_admins_q(), is_active=True).distinct():
-            _refresh_or_send(
-                admin,
-                key=f"sponsor_left:{guest_id}:admins",
-                changes={"data": data},
-                actor=guest,
-                kind=Kind.SPONSOR_LEFT,
-                verb="lost their sponsor",
-                group=groups[0] if groups else None,
-                target=guest,
-                **data,
-            )
-    _refresh_or_send(
-        guest,
-        key=f"sponsor_left:{guest_id}:self",
-        changes={"data": {**data, "yours": True}},
-        actor=sponsor,
-        kind=Kind.SPONSOR_LEFT,
-        verb="left the company",
-        group=groups[0] if groups else None,
-        target=guest,
-        yours=True,
-        **data,
-    )
+            tell(admin, "admins", actor=guest, group=first_group)
+    # The guest's own row: the sponsor is who it is about.
+    tell(guest, "self", actor=sponsor, group=first_group, yours=True)
 
 
 def group_unmanaged(*, group_id: int, person_id: int) -> None:

@@ -85,45 +85,35 @@ def service_provider_config(request: HttpRequest) -> HttpResponse:
     return _json({**schema.SERVICE_PROVIDER, "meta": {"resourceType": "ServiceProviderConfig"}})
 
 
-@scim_endpoint({"GET"})
-def schemas(request: HttpRequest, schema_id: str = "") -> HttpResponse:
-    documents = [
+def _described(
+    request: HttpRequest, documents: list[dict[str, Any]], kind: str, path: str, wanted: str
+) -> HttpResponse:
+    """The discovery documents of one kind, each with its `meta`; one of them by id, or all
+    as a list."""
+    described = [
         {
             **document,
-            "schemas": [schema.SCHEMA],
-            "meta": {
-                "resourceType": "Schema",
-                "location": f"{_base(request)}/Schemas/{document['id']}",
-            },
+            "meta": {"resourceType": kind, "location": f"{_base(request)}/{path}/{document['id']}"},
         }
-        for document in schema.SCHEMAS
+        for document in documents
     ]
-    if schema_id:
-        for document in documents:
-            if document["id"] == schema_id:
+    if wanted:
+        for document in described:
+            if document["id"] == wanted:
                 return _json(document)
-        raise ScimError(404, f"No schema {schema_id}.")
-    return _json(resources.page(documents, len(documents), 1))
+        raise ScimError(404, f"No {kind} {wanted}.")
+    return _json(resources.page(described, len(described), 1))
+
+
+@scim_endpoint({"GET"})
+def schemas(request: HttpRequest, schema_id: str = "") -> HttpResponse:
+    documents = [{**document, "schemas": [schema.SCHEMA]} for document in schema.SCHEMAS]
+    return _described(request, documents, "Schema", "Schemas", schema_id)
 
 
 @scim_endpoint({"GET"})
 def resource_types(request: HttpRequest, type_id: str = "") -> HttpResponse:
-    documents = [
-        {
-            **document,
-            "meta": {
-                "resourceType": "ResourceType",
-                "location": f"{_base(request)}/ResourceTypes/{document['id']}",
-            },
-        }
-        for document in schema.RESOURCE_TYPES
-    ]
-    if type_id:
-        for document in documents:
-            if document["id"] == type_id:
-                return _json(document)
-        raise ScimError(404, f"No resource type {type_id}.")
-    return _json(resources.page(documents, len(documents), 1))
+    return _described(request, schema.RESOURCE_TYPES, "ResourceType", "ResourceTypes", type_id)
 
 
 @scim_endpoint({"GET", "POST"})

@@ -71,16 +71,21 @@ def _wrong() -> CodeRefusedError:
     )
 
 
-@transaction.atomic
-def start_enrolment(*, user: User) -> TOTPDevice:
-    """The authenticator being set up: the same secret on every visit until it is confirmed
-    (a reload does not invalidate what the person already scanned)."""
-    device = (
+def _enrolment(user: User) -> TOTPDevice | None:
+    """The authenticator being set up, locked: one at a time per person."""
+    return (
         TOTPDevice.objects.select_for_update()
         .filter(user=user, confirmed=False)
         .order_by("pk")
         .first()
     )
+
+
+@transaction.atomic
+def start_enrolment(*, user: User) -> TOTPDevice:
+    """The authenticator being set up: the same secret on every visit until it is confirmed
+    (a reload does not invalidate what the person already scanned)."""
+    device = _enrolment(user)
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
@@ -91,12 +96,7 @@ def confirm_enrolment(*, user: User, code: str) -> list[str]:
     """Turn two-step sign-in on with a current code from the app being set up; returns the new
     recovery codes (shown once). A wrong code raises CodeRefusedError and changes nothing: the
     enrolment goes on with the same secret."""
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("pk")
-        .first()
-    )
+    device = _enrolment(user)
     if device is None:
         raise ValidationError(
             _("Start again: the setup was cancelled or already finished."), code="no_enrolment"
