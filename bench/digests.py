@@ -963,7 +963,7 @@ def report(cfg: Config, rnd: Round) -> None:
     claimed = sum(p.result.claimed for p in probes)
     total = sum(p.seconds for p in probes)
     built = [p for p in probes if p.candidates is not None]
-    site = SiteSettings.fresh()
+    site = SiteSettings.load()
     eligible = sql("SELECT count(*) FROM people_user WHERE is_active AND NOT is_guest")[0][0]
     off = sql(
         """

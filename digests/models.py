@@ -8,12 +8,13 @@ chose. Nothing here copies a default onto a person.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from notifications.base.models import AbstractNotification
+
+from esn.singleton import SiteSettingsRow
 
 
 class Frequency(models.TextChoices):
@@ -52,9 +53,9 @@ class UnreadEmail(models.TextChoices):
     OFF = "off", _("Never email it")
 
 
-class SiteSettings(models.Model):
-    """The site's notification defaults. One row; read through `SiteSettings.current()`,
-    which is cached and refreshed whenever an admin saves."""
+class SiteSettings(SiteSettingsRow):
+    """The site's notification defaults. One row; read through `SiteSettings.current()`
+    (cached) or, in background work, `SiteSettings.load()`."""
 
     CACHE_KEY = "digests:site-settings:v1"
 
@@ -119,24 +120,6 @@ class SiteSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Notification defaults"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
-    @classmethod
-    def fresh(cls) -> SiteSettings:
-        """Read from the database, for background work: another process may have saved."""
-        return cls.objects.get_or_create(pk=1)[0]
-
-    @classmethod
-    def current(cls) -> SiteSettings:
-        found = cache.get(cls.CACHE_KEY)
-        if found is None:
-            found = cls.objects.get_or_create(pk=1)[0]
-            cache.set(cls.CACHE_KEY, found, 300)
-        return found
 
     def default_level(self, kind: str) -> str:
         included = {

@@ -134,7 +134,7 @@ def plan(
     number of times, at once or in a row: a second planner running at the same moment
     returns without doing anything."""
     now = now or timezone.now()
-    site = SiteSettings.fresh()
+    site = SiteSettings.load()
     result = PlanResult()
     with transaction.atomic():
         with connection.cursor() as cur:
@@ -212,7 +212,7 @@ def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResul
     result.claimed = len(claimed)
     if not claimed:
         return result
-    site = SiteSettings.fresh()
+    site = SiteSettings.load()
     runs = list(
         DigestRun.objects.filter(pk__in=claimed)
         .select_related("user", "user__digest_choice")
@@ -338,7 +338,7 @@ def send_now(*, user_ids=None, now: datetime | None = None) -> ChunkResult:
     away, whatever the hour, in the current synchronous process. Uses its own period key so
     it never takes the place of the scheduled digest."""
     now = now or timezone.now()
-    site = SiteSettings.fresh()
+    site = SiteSettings.load()
     people = _eligible_people(site, timezone.localdate(now))
     if user_ids is not None:
         people = people.filter(pk__in=user_ids)

@@ -77,7 +77,7 @@ def due_rows(now: datetime, site: SiteSettings):
 def send_unread_emails(*, now: datetime | None = None) -> UnreadResult:
     """One run (beat starts one a minute): an email to each person with rows due."""
     now = now or timezone.now()
-    site = SiteSettings.fresh()
+    site = SiteSettings.load()
     delay = timedelta(minutes=site.unread_email_delay)
     paced = UnreadEmailSent.objects.filter(sent_at__gt=now - delay).values("user_id")
     people = list(

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from esn.singleton import SiteSettingsRow
+
 
 def cover_path(instance: Group, filename: str) -> str:
     return f"groups/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
@@ -330,7 +332,7 @@ class Report(models.Model):
         return f"report by {self.reporter} ({self.status})"
 
 
-class GroupSettings(models.Model):
+class GroupSettings(SiteSettingsRow):
     """Site-wide group rules, one row, edited by admins in Django admin."""
 
     only_admins_create_groups = models.BooleanField(
@@ -344,11 +346,3 @@ class GroupSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Group settings"))
-
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
-    @classmethod
-    def current(cls) -> GroupSettings:
-        return cls.objects.get_or_create(pk=1)[0]

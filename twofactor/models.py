@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from esn.singleton import SiteSettingsRow
 
-class TwoStepPolicy(models.Model):
+
+class TwoStepPolicy(SiteSettingsRow):
     """Whether the site requires two-step sign-in of its administrators. One row, edited in
     Django admin; read through `TwoStepPolicy.current()`, cached and refreshed on save.
     People's own devices are django-otp's (otp_totp, otp_static)."""
@@ -30,16 +31,7 @@ class TwoStepPolicy(models.Model):
     def __str__(self) -> str:
         return str(_("Two-step sign-in policy"))
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
     @classmethod
-    def current(cls) -> TwoStepPolicy:
-        found = cache.get(cls.CACHE_KEY)
-        if found is None:
-            # Not created on read: the defaults stand until an admin saves the row.
-            found = cls.objects.filter(pk=1).first() or cls(pk=1)
-            cache.set(cls.CACHE_KEY, found, 300)
-        return found
+    def load(cls) -> TwoStepPolicy:
+        # Not created on read: the defaults stand until an admin saves the row.
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

@@ -12,11 +12,13 @@ from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from esn.singleton import SiteSettingsRow
+
 # A welcome text longer than this is no longer a welcome.
 WELCOME_TEXT_MAX_LENGTH = 2000
 
 
-class WelcomeSettings(models.Model):
+class WelcomeSettings(SiteSettingsRow):
     """What newcomers are offered. One row; read through `WelcomeSettings.current()`."""
 
     CACHE_KEY = "welcome:settings:v1"
@@ -66,21 +68,13 @@ class WelcomeSettings(models.Model):
     def __str__(self) -> str:
         return str(_("First-day settings"))
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
-
     @classmethod
-    def current(cls) -> WelcomeSettings:
-        """The settings with `featured_group_ids` and `featured_hashtag_ids` (lists), cached:
-        a Home page asks nothing of the database for what nobody configured."""
-        found = cache.get(cls.CACHE_KEY)
-        if found is None:
-            found, _created = cls.objects.get_or_create(pk=1)
-            found.featured_group_ids = list(found.featured_groups.values_list("pk", flat=True))
-            found.featured_hashtag_ids = list(found.featured_hashtags.values_list("pk", flat=True))
-            cache.set(found.CACHE_KEY, found, 300)
+    def load(cls) -> WelcomeSettings:
+        """The row with `featured_group_ids` and `featured_hashtag_ids` (lists), cached with
+        it by current(): a Home page asks nothing of the database for what nobody configured."""
+        found, _created = cls.objects.get_or_create(pk=1)
+        found.featured_group_ids = list(found.featured_groups.values_list("pk", flat=True))
+        found.featured_hashtag_ids = list(found.featured_hashtags.values_list("pk", flat=True))
         return found
 
     @classmethod
