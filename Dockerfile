@@ -15,6 +15,10 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
+# The translations Django reads, compiled from locale/*/LC_MESSAGES/django.po (pure Python:
+# no gettext package in the image; the .mo files are not in the repository).
+RUN python tools/compile_messages.py
+
 # Static files are collected at build time and served by WhiteNoise; the settings only need
 # placeholders here, nothing connects to a database.
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \

@@ -8,12 +8,13 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 EMBEDDED := $(BIN)/python -m esn.embedded exec --
 
-.PHONY: run test lint format check migrate shell seed digests bench bench-search bench-pickers e2e clean help
+.PHONY: run test lint format check migrate shell seed digests bench bench-search bench-pickers e2e messages clean help
 
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
 	@echo "make test   - the full test suite (DATABASE_URL / REDIS_URL used when set)"
-	@echo "make lint   - ruff, import layers and cycles, mypy; make format to fix formatting"
+	@echo "make lint   - ruff, import layers and cycles, mypy, translation catalogs; make format to fix formatting"
+	@echo "make messages - compile locale/*/LC_MESSAGES/django.po to .mo (run and test do it)"
 	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
 	@echo "make bench-search - search benchmark at 10k/100k/1M posts (ARGS=\"--sizes 10000\")"
 
@@ -24,22 +25,34 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The translations Django reads (.mo), compiled in pure Python from the translators' .po
+# files when a .po is newer; not committed (.gitignore).
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+messages: $(MESSAGES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(STAMP)
+	$(BIN)/python tools/compile_messages.py $<
+
+run: $(STAMP) messages
 	$(BIN)/python -m esn.embedded run
 
-test: $(STAMP)
+test: $(STAMP) messages
 	$(EMBEDDED) $(BIN)/python -m pytest $(ARGS)
 
-e2e: $(STAMP)
+e2e: $(STAMP) messages
 	$(EMBEDDED) $(BIN)/python -m pytest -m e2e $(ARGS)
 
 # Layers and cycles: lint-imports (contracts in pyproject.toml) and tools/import_cycles.py.
+# Translation catalogs in step with the code and complete: tools/check_messages.py (it runs
+# makemessages on a copy, so GNU gettext must be installed: Debian's `gettext`).
 # mypy needs settings to load, not a database: the values below are never connected to.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python tools/import_cycles.py
+	$(BIN)/python tools/check_messages.py
 	DEBUG=1 SECRET_KEY=lint DATABASE_URL=postgres://lint@127.0.0.1/lint $(BIN)/mypy
 
 format: $(STAMP)
@@ -58,7 +71,7 @@ seed: $(STAMP)
 # Send digests by hand into var/mail/ (alongside or without `make run`):
 #   make digests                          everyone, now
 #   make digests ARGS="--now --user ana.jansen"
-digests: $(STAMP)
+digests: $(STAMP) messages
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
 		$(BIN)/python -m esn.embedded exec --like-run -- $(BIN)/python manage.py send_digests $(or $(ARGS),--now)
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from digests.models import DigestRun, InboxEvent, SiteSettings, UnreadEmailSent
 from digests.preferences import people_on_the_default
@@ -34,10 +35,14 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     @admin.display(description=_("Who these defaults affect"))
     def affected(self, obj) -> str:
         n = people_on_the_default().count()
-        return _(
+        return ngettext(
+            "%(n)d active person has not chosen their own digest frequency: a change here "
+            "applies to them at once. Source levels follow the defaults for everyone who "
+            "left them unchanged.",
             "%(n)d active people have not chosen their own digest frequency: a change here "
             "applies to them at once. Source levels follow the defaults for everyone who "
-            "left them unchanged."
+            "left them unchanged.",
+            n,
         ) % {"n": n}
 
     def has_add_permission(self, request):

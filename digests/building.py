@@ -27,6 +27,7 @@ from functools import reduce
 
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.inbox import visible_inbox_q
@@ -35,6 +36,7 @@ from access.rules import SqlFacts
 from access.viewer import Viewer
 from digests.models import Frequency, InboxItem, Level, SiteSettings, SourceKind, UnreadEmail
 from people.models import User
+from people.selectors import language_of, site_language
 from posts.models import Post
 from posts.selectors import with_post_details
 from welcome.models import Announcement, AnnouncementDismissal
@@ -317,37 +319,70 @@ def build_digests(
     )
     addressed = _addressed(viewers)
     announced = _announcements(viewers, since, until)
+    site_default = site_language()
     digests = {}
     for viewer in viewers:
-        mine = sources[viewer.pk]
-        sections: dict[str, DigestSection] = {}
-        if announced.get(viewer.pk):
-            sections["announcements"] = DigestSection(_("Announcements"), reverse("home"))
-            sections["announcements"].items = [
-                DigestItem(post, [_("announcement")]) for post in announced[viewer.pk]
-            ]
-        for post_id in picked.get(viewer.pk, []):
-            if any(post_id == p.pk for p in announced.get(viewer.pk, [])):
-                continue
-            post = posts.get(post_id)
-            # The policy's own check, on the ties loaded above: the last word on every item.
-            if post is None or not can_view_post(viewer, post):
-                continue
-            reasons = _reasons(post, mine, site.mentions_in_digest)
-            if not reasons:
-                continue
-            key = reasons[0][0]
-            if key not in sections:
-                sections[key] = _section(key, post)
-            sections[key].items.append(DigestItem(post, [why for _key, why in reasons]))
-        shown = sum(len(s.items) for s in sections.values())
-        if shown or addressed.get(viewer.pk):
-            digests[viewer.pk] = Digest(
-                user=viewer.user,
+        # Section titles and reasons are words of the reader's language.
+        with translation.override(language_of(viewer.user, site_default=site_default)):
+            digest = _digest_of(
+                viewer,
+                sources[viewer.pk],
                 since=since[viewer.pk],
                 until=until,
-                sections=list(sections.values()),
-                more_count=max(totals.get(viewer.pk, 0) - shown, 0),
+                site=site,
+                picked=picked.get(viewer.pk, []),
+                posts=posts,
+                total=totals.get(viewer.pk, 0),
                 addressed=addressed.get(viewer.pk, []),
+                announced=announced.get(viewer.pk, []),
             )
+        if digest is not None:
+            digests[viewer.pk] = digest
     return digests
+
+
+def _digest_of(
+    viewer: Viewer,
+    mine: _Sources,
+    *,
+    since: datetime,
+    until: datetime,
+    site: SiteSettings,
+    picked: list[int],
+    posts: dict[int, Post],
+    total: int,
+    addressed: list[InboxItem],
+    announced: list[Post],
+) -> Digest | None:
+    """One person's digest from what the chunk loaded, or None when nothing is new for them."""
+    sections: dict[str, DigestSection] = {}
+    if announced:
+        sections["announcements"] = DigestSection(_("Announcements"), reverse("home"))
+        sections["announcements"].items = [
+            DigestItem(post, [_("announcement")]) for post in announced
+        ]
+    for post_id in picked:
+        if any(post_id == p.pk for p in announced):
+            continue
+        post = posts.get(post_id)
+        # The policy's own check, on the ties loaded above: the last word on every item.
+        if post is None or not can_view_post(viewer, post):
+            continue
+        reasons = _reasons(post, mine, site.mentions_in_digest)
+        if not reasons:
+            continue
+        key = reasons[0][0]
+        if key not in sections:
+            sections[key] = _section(key, post)
+        sections[key].items.append(DigestItem(post, [why for _key, why in reasons]))
+    shown = sum(len(s.items) for s in sections.values())
+    if not shown and not addressed:
+        return None
+    return Digest(
+        user=viewer.user,
+        since=since,
+        until=until,
+        sections=list(sections.values()),
+        more_count=max(total - shown, 0),
+        addressed=addressed,
+    )

@@ -367,6 +367,9 @@ def author_warned(*, report_id: int) -> None:
         comment=report.comment,
         group=post.group,
         reason=report.note,
+        # The sentence is chosen from this at read time, in the reader's language (the verb
+        # above is the notifications app's English, never shown).
+        action="warned",
     )
 
 

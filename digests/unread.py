@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import ngettext
 
@@ -39,6 +39,7 @@ from digests.emails import absolute
 from digests.models import InboxItem, SiteSettings, UnreadEmail, UnreadEmailSent
 from digests.selectors import inbox_items
 from people.models import User
+from people.selectors import language_of
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,12 @@ def _release(person: User, rows: list[InboxItem]) -> None:
 
 
 def _message(person: User, rows: list[InboxItem], site: SiteSettings) -> EmailMultiAlternatives:
+    """The email, subject and sentences included, in the person's language."""
+    with translation.override(language_of(person)):
+        return _render(person, rows, site)
+
+
+def _render(person: User, rows: list[InboxItem], site: SiteSettings) -> EmailMultiAlternatives:
     lines = []
     for row in rows:
         html = render_to_string("digests/_inbox_sentence.html", {"item": row})

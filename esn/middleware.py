@@ -9,12 +9,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from access.viewer import Viewer
 from esn import ratelimit
+from people.selectors import browser_language, language_of, site_language, supported_language
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
 # for load balancers, static files.
@@ -137,6 +139,48 @@ class RefuseNulCharactersMiddleware:
                 )
             )
         return self.get_response(request)
+
+
+def requested_language(request) -> str | None:
+    """The language a visitor asks for, if it is one of ours: the one they picked on the
+    sign-in page (the language cookie, set by Django's set_language view), else the best of
+    ours their browser asks for (Accept-Language)."""
+    return supported_language(
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    ) or browser_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+def visitor_language(request) -> str:
+    """The language for someone not signed in: what they ask for, else the site's default."""
+    return requested_language(request) or site_language()
+
+
+class LanguageMiddleware:
+    """The language of every page (instead of Django's LocaleMiddleware: no language in the
+    address, nothing in the session). A signed-in person reads their own language, else the
+    site's default, whatever their browser says; a visitor reads `visitor_language`. No
+    query: the person's row is loaded for the request anyway, and the site's default is
+    cached (people.models.LanguageSettings)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        language = language_of(user) if signed_in else visitor_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            # Nothing run after this request in the same thread inherits its language.
+            translation.deactivate()
+        if not signed_in:
+            # A shared cache must not hand one visitor's sign-in page to another language.
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", language)
+        return response
 
 
 # The reader's own time zone (notification settings), kept in the session when they sign in

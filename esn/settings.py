@@ -119,6 +119,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "esn.middleware.RefuseNulCharactersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The page's language: the person's own, else the site default; a visitor's cookie or
+    # browser (instead of django.middleware.locale.LocaleMiddleware).
+    "esn.middleware.LanguageMiddleware",
     # request.user.is_verified(): whether this session passed the two-step code (django-otp).
     "django_otp.middleware.OTPMiddleware",
     "esn.middleware.ViewerMiddleware",
@@ -152,6 +155,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # LANGUAGES (each named in itself) and LANGUAGE_CODE, the page's language.
+                "django.template.context_processors.i18n",
                 "esn.context_processors.site",
                 "digests.context_processors.inbox",
             ],
@@ -264,11 +269,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages people can choose (people.User.language); the site's default is data
+# (people.LanguageSettings), English until an admin changes it.
+LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+# The language a visitor picks on the sign-in page (Django's set_language view); once signed
+# in, their own setting (people.User.language) decides.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
-# Every string is marked for translation, but no translation ships yet. Off, `{% translate %}`
-# skips the per-string language lookup: ~3 ms on a 20-post feed page (bench/feed.py).
-# Turn it on together with the first locale.
-USE_I18N = env_bool("USE_I18N", False)
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -373,6 +383,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Security. Production defaults; DEBUG (development over plain http) relaxes the https ones.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from discovery import views as discovery_views
 from esn import pickers, views
@@ -54,6 +55,9 @@ urlpatterns = [
         people_views.ResetPasswordConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    # The sign-in page's language switch: Django's view, keeping the choice in a cookie
+    # (esn.middleware.LanguageMiddleware reads it for visitors who are not signed in).
+    path("accounts/language/", set_language, name="set_language"),
     # The rest of Django's account pages, with templates/registration/ in the site layout.
     path("accounts/", include("django.contrib.auth.urls")),
     # Single sign-on (OpenID Connect); register <SITE_URL>/oidc/callback/ at the provider.

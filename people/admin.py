@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from people import importing, services
-from people.models import Department, Follow, Location, User
+from people.models import Department, Follow, LanguageSettings, Location, User
 
 
 class PersonChangeForm(UserChangeForm):
@@ -61,6 +61,7 @@ class PersonAddForm(forms.ModelForm):
             "sponsor",
             "guest_expires_on",
             "is_service_account",
+            "language",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -178,7 +179,10 @@ class PersonAdmin(UserAdmin):
     search_fields = ["username", "first_name", "last_name", "email", "title"]
     fieldsets = [
         *UserAdmin.fieldsets,
-        (_("Profile"), {"fields": ["title", "department", "location", "bio", "avatar", "skills"]}),
+        (
+            _("Profile"),
+            {"fields": ["title", "department", "location", "bio", "avatar", "skills", "language"]},
+        ),
         (
             _("External guest"),
             {"fields": ["is_guest", "organisation", "sponsor", "guest_expires_on"]},
@@ -208,7 +212,8 @@ class PersonAdmin(UserAdmin):
                 "fields": ["username", "first_name", "last_name", "email"],
             },
         ),
-        (_("Profile"), {"fields": ["title", "department", "location"]}),
+        # Their invitation is written in this language (blank: the site's default).
+        (_("Profile"), {"fields": ["title", "department", "location", "language"]}),
         (
             _("External guest"),
             {
@@ -295,7 +300,11 @@ class PersonAdmin(UserAdmin):
                     del request.session[IMPORT_SESSION_KEY]
                     self.message_user(
                         request,
-                        _("%(created)d people created and invited, %(updated)d updated.")
+                        ngettext(
+                            "%(created)d person created and invited, %(updated)d updated.",
+                            "%(created)d people created and invited, %(updated)d updated.",
+                            len(created),
+                        )
                         % {"created": len(created), "updated": len(updated)},
                         messages.SUCCESS,
                     )
@@ -335,9 +344,12 @@ class PersonAdmin(UserAdmin):
         done = sum(services.deactivate_person(person=p, by=request.user) for p in queryset)
         self.message_user(
             request,
-            _(
+            ngettext(
+                "%(n)d person deactivated: signed out everywhere, their open invitations "
+                "withdrawn, the guests they sponsored and those guests' managers told.",
                 "%(n)d people deactivated: signed out everywhere, their open invitations "
-                "withdrawn, the managers of guests they sponsored told."
+                "withdrawn, the guests they sponsored and those guests' managers told.",
+                done,
             )
             % {"n": done},
         )
@@ -345,7 +357,10 @@ class PersonAdmin(UserAdmin):
     @admin.action(description=_("Reactivate selected people"))
     def reactivate(self, request, queryset):
         done = sum(services.reactivate_person(person=p) for p in queryset)
-        self.message_user(request, _("%(n)d people reactivated.") % {"n": done})
+        self.message_user(
+            request,
+            ngettext("%(n)d person reactivated.", "%(n)d people reactivated.", done) % {"n": done},
+        )
 
     def response_add(self, request, obj, post_url_continue=None):
         if importing.invite([obj]):
@@ -366,6 +381,26 @@ class PersonAdmin(UserAdmin):
             services.deactivate_person(person=obj, by=request.user)
         if returning:
             services.reactivate_person(person=obj)
+
+
+@admin.register(LanguageSettings)
+class LanguageSettingsAdmin(admin.ModelAdmin):
+    """The site's language: one row, for everyone who has not chosen their own."""
+
+    fields = ["default_language"]
+
+    def has_add_permission(self, request):
+        # Never added by hand: the list makes the row when it is missing (no query per page
+        # of the admin's sidebar either).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One row: the list is just a door to it.
+        row = LanguageSettings.objects.get_or_create(pk=1)[0]
+        return redirect("admin:people_languagesettings_change", row.pk)
 
 
 @admin.register(Department, Location)

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,7 @@ from esn import ratelimit
 from esn.text import clean_name, has_visible_text
 from people.backends import accounts_matching
 from people.models import Department, Location, User
+from people.selectors import language_of
 from posts.images import check_image
 
 
@@ -111,6 +113,40 @@ class ProfileForm(forms.ModelForm):
     def profile_fields(self) -> dict:
         """The profile's own fields as cleaned (what `update_profile` writes)."""
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+
+class LanguageForm(forms.Form):
+    """My language (or the site's default) and the languages I read. Each language is named
+    in itself (English, Nederlands, Deutsch): someone lost in a language they cannot read
+    still finds their own."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False, widget=forms.RadioSelect)
+    reads_languages = forms.MultipleChoiceField(
+        label=_("Languages I read"),
+        required=False,
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    only_read_languages_in_feed = forms.BooleanField(
+        label=_("Only show posts in the languages I read in my feed"), required=False
+    )
+
+    def __init__(self, *args, site_default: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        default_name = dict(settings.LANGUAGES).get(site_default, site_default)
+        self.fields["language"].choices = [
+            ("", _("Site default (%(language)s)") % {"language": default_name}),
+            *settings.LANGUAGES,
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("only_read_languages_in_feed") and not data.get("reads_languages"):
+            self.add_error(
+                "reads_languages",
+                _("Tick the languages you read, or show posts in every language."),
+            )
+        return data
 
 
 class DirectoryFilterForm(forms.Form):
@@ -249,9 +285,13 @@ class ResetPasswordForm(PasswordResetForm):
     """Django's reset form, mailing each account at most a few links a day
     (RATE_LIMIT_RESET_EMAILS_PER_ACCOUNT_PER_DAY) however many addresses ask. Past the limit
     nothing is sent and the page says the same as always, so it tells nobody that the account
-    exists."""
+    exists. Each email speaks its recipient's language, not the asker's."""
 
     def get_users(self, email):
         for user in super().get_users(email):
             if ratelimit.hit(ratelimit.reset_emails_per_account(), user.pk).allowed:
                 yield user
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(language_of(context["user"])):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -28,13 +28,14 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from esn.text import clean_name
 from people.models import Department, Location, User
+from people.selectors import language_of, site_language
 from people.services import free_username
 
 COLUMNS = [
@@ -269,8 +270,10 @@ def apply(preview: Preview) -> tuple[list[User], list[User]]:
 
 
 def invite(people: list[User]) -> int:
-    """Mail each person a one-time link to choose their password: one connection for all."""
+    """Mail each person a one-time link to choose their password, in their language (the
+    one set for them, else the site's default): one connection for all."""
     messages = []
+    site_default = site_language()
     for person in people:
         link = settings.SITE_URL + reverse(
             "password_reset_confirm",
@@ -285,11 +288,12 @@ def invite(people: list[User]) -> int:
             "days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
             "site_url": settings.SITE_URL,
         }
-        message = EmailMultiAlternatives(
-            subject=_("You are invited to %(site)s") % {"site": "ESN"},
-            body=render_to_string("people/email/invited.txt", context),
-            to=[person.email],
-        )
+        with translation.override(language_of(person, site_default=site_default)):
+            message = EmailMultiAlternatives(
+                subject=_("You are invited to %(site)s") % {"site": "ESN"},
+                body=render_to_string("people/email/invited.txt", context),
+                to=[person.email],
+            )
         messages.append(message)
     if messages:
         with get_connection() as connection:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,8 +16,30 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from esn.singleton import SiteSettingsRow
 from esn.text import clean_name
 from esn.textsearch import name_words
+
+
+class LanguageSettings(SiteSettingsRow):
+    """The site's language for everyone who has not chosen their own. One row, cached;
+    refreshed when an admin saves."""
+
+    CACHE_KEY = "people:language-settings:v1"
+
+    default_language = models.CharField(
+        _("default language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("For everyone who has not chosen their own language."),
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("language")
+
+    def __str__(self) -> str:
+        return str(_("Site language"))
 
 
 class Department(models.Model):
@@ -76,6 +100,7 @@ class User(AbstractUser):
         _("organisation"),
         max_length=100,
         blank=True,
+        db_default="",
         help_text=_("A guest's own company (client, partner), shown with the Guest badge."),
     )
     guest_expires_on = models.DateField(
@@ -89,6 +114,7 @@ class User(AbstractUser):
     is_service_account = models.BooleanField(
         _("service account"),
         default=False,
+        db_default=False,
         help_text=_(
             "Not a colleague (an admin or integration login): hidden from the people "
             "directory, people search, suggestions and pickers. Its profile and posts stay "
@@ -98,9 +124,27 @@ class User(AbstractUser):
     # When the person last used the site (to a few minutes): digests leave out what they
     # have had the chance to see in the app.
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    # The language the site and its emails speak to this person; empty: the site's default
+    # (LanguageSettings), which the browser's language fills in at the first sign-in.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, db_default="", choices=settings.LANGUAGES
+    )
+    # The languages this person reads (codes); the feed can be limited to posts in them.
+    reads_languages = ArrayField(
+        models.CharField(max_length=8),
+        verbose_name=_("languages I read"),
+        default=list,
+        db_default=[],
+        blank=True,
+    )
+    only_read_languages_in_feed = models.BooleanField(
+        _("show only posts in the languages I read"), default=False, db_default=False
+    )
     # Raised to end every session of this person at once, on every device (leaving, or the
     # identity provider refusing them): it is part of the hash each session must match.
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Database defaults on the columns added since the first release: bench/ scripts and
+    # other raw inserts that do not name them keep working.
+    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # The name and username, lowercased, accents folded and separators as spaces, kept by
     # PostgreSQL: the people picker matches word starts in it without folding 10,000 names on

@@ -4,16 +4,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Collate, Lower
 from django.urls import reverse
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from taggit.models import TaggedItem
 
 from access.hashtags import known_hashtags
 from access.people import visible_people, visible_person_q
 from esn.textsearch import Unaccent, folded, name_starts_with, name_word_start, word_start
 from hashtags.parsing import normalise_hashtag, scan_tag
-from people.models import Department, Follow, Location, User
+from people.models import Department, Follow, LanguageSettings, Location, User
 from posts.markup import render
 
 
@@ -240,3 +243,47 @@ def people_for_picker(viewer: Any, text: str, *, limit: int = PICKER_LIMIT) -> l
     # Alphabetical by the stored name (first name, last name, username, already folded), in
     # byte order: the language-aware collation made sorting 10,000 matches cost ~7 ms.
     return list(qs.order_by(first, Collate("search_name", "C"))[:limit])
+
+
+# --- Languages (issue 14) -------------------------------------------------------------------
+# The site speaks settings.LANGUAGES. A person's own choice (`User.language`) wins; who never
+# chose reads the site's default (LanguageSettings, cached); a visitor who is not signed in
+# reads their cookie's or their browser's language (esn.middleware.LanguageMiddleware).
+
+
+def site_language() -> str:
+    """The site's default language (an admin's choice, cached: no query on a warm cache)."""
+    return LanguageSettings.current().default_language or settings.LANGUAGE_CODE
+
+
+def language_of(user: Any, *, site_default: str | None = None) -> str:
+    """The language pages and emails speak to `user`: their own choice, else the site's
+    default (`site_default` when the caller already read it for a batch). Anyone without a
+    `language` (an anonymous user) gets the site's default."""
+    chosen = getattr(user, "language", "")
+    if chosen and chosen in dict(settings.LANGUAGES):
+        return chosen
+    return site_default or site_language()
+
+
+def supported_language(code: str) -> str | None:
+    """One of our languages for a code as browsers and cookies spell it ("de-AT" is "de"),
+    or None."""
+    if not code:
+        return None
+    try:
+        return get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def browser_language(accept_language: str) -> str | None:
+    """The best of our languages in an Accept-Language header, by the browser's order of
+    preference, or None when it names none of them."""
+    for code, _quality in parse_accept_lang_header(accept_language or ""):
+        if code == "*":
+            break
+        found = supported_language(code)
+        if found:
+            return found
+    return None

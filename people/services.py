@@ -61,6 +61,41 @@ def update_profile(
     return person
 
 
+def set_languages(
+    *, person: User, language: str, reads: list[str], only_read_in_feed: bool
+) -> User:
+    """A person's own language (blank: the site's default, whatever it is now and later),
+    the languages they read, and whether their feed keeps to those. Codes outside
+    settings.LANGUAGES are refused; limiting the feed needs at least one language read."""
+    known = [code for code, _name in settings.LANGUAGES]
+    if language and language not in known:
+        raise ValidationError(_("Choose one of the languages offered."), code="language")
+    if any(code not in known for code in reads):
+        raise ValidationError(_("Choose among the languages offered."), code="reads")
+    if only_read_in_feed and not reads:
+        raise ValidationError(
+            _("Tick the languages you read, or show posts in every language."), code="no_reads"
+        )
+    person.language = language
+    person.reads_languages = [code for code in known if code in reads]
+    person.only_read_languages_in_feed = only_read_in_feed
+    person.save(
+        update_fields=["language", "reads_languages", "only_read_languages_in_feed", "updated_at"]
+    )
+    return person
+
+
+def adopt_first_language(*, person: User, language: str) -> bool:
+    """At a person's first sign-in: the language their browser asks for becomes theirs, if it
+    is one of ours and nobody (they, an admin, a provisioning system) chose one already."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    adopted = bool(User.objects.filter(pk=person.pk, language="").update(language=language))
+    if adopted:
+        person.language = language
+    return adopted
+
+
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length or 150
 # Django's username characters, less "@" (a base is cut at it: "ann@example.com" is "ann").
 _NOT_IN_USERNAME = re.compile(r"[^\w.+-]")

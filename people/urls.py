@@ -7,6 +7,7 @@ app_name = "people"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("me/edit/", views.edit_profile, name="edit_profile"),
+    path("me/language/", views.language_settings, name="languages"),
     path("<segment:username>/", views.profile, name="profile"),
     path("<segment:username>/avatar/", views.avatar, name="avatar"),
     path("<segment:username>/follow/", views.follow, name="follow"),

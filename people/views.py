@@ -10,8 +10,9 @@ from django.http import FileResponse, Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from access.people import has_blocked, sees_the_company, visible_former_people, visible_people
 from digests import preferences
@@ -23,6 +24,7 @@ from people import selectors, services
 from people.backends import lock_remaining_seconds
 from people.forms import (
     DirectoryFilterForm,
+    LanguageForm,
     ProfileForm,
     ResetPasswordForm,
     SignInForm,
@@ -227,6 +229,42 @@ def edit_profile(request: HtmxHttpRequest) -> HttpResponseBase:
         "people/edit_profile.html",
         # The avatar is no model field of the form: `me.avatar` is still the stored one.
         {"form": form, "person": me},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def language_settings(request: HtmxHttpRequest) -> HttpResponseBase:
+    """My language and the languages I read. Saved, the page answers in the new language."""
+    me = request.user
+    site_default = selectors.site_language()
+    initial = {
+        "language": me.language,
+        "reads_languages": me.reads_languages,
+        "only_read_languages_in_feed": me.only_read_languages_in_feed,
+    }
+    form = LanguageForm(request.POST or None, initial=initial, site_default=site_default)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_languages(
+                person=me,
+                language=form.cleaned_data["language"],
+                reads=form.cleaned_data["reads_languages"],
+                only_read_in_feed=form.cleaned_data["only_read_languages_in_feed"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # From this moment on: the confirmation below is in the new language too.
+            language = selectors.language_of(me, site_default=site_default)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+            messages.success(request, _("Your language settings are saved."))
+            return redirect("people:languages")
+    return render(
+        request,
+        "people/languages.html",
+        {"form": form, "site_default": site_default},
         status=422 if form.errors else 200,
     )
 

@@ -9,7 +9,8 @@ from esn.text import strip_spoofing_characters
 from groups.models import Group
 from groups.selectors import postable_groups
 from posts.images import limits_text
-from posts.models import IMAGE_ALT_MAX_LENGTH, PostImage
+from posts.language import DETECT
+from posts.models import IMAGE_ALT_MAX_LENGTH, Post, PostImage
 
 
 class MultipleImageInput(forms.ClearableFileInput):
@@ -167,10 +168,23 @@ class EditPostForm(NewImagesMixin, forms.Form):
         required=False,
         widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_(
+            "Detected from the text each time you save it, unless you choose a language here. "
+            "Readers can limit their feed to the languages they read."
+        ),
+    )
 
-    def __init__(self, *args, post_images: list[PostImage], **kwargs):
+    def __init__(self, *args, post_images: list[PostImage], post: Post | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.post_images = post_images
+        self.fields["language"].choices = language_choices(post)
+        if post is not None:
+            self.initial.setdefault(
+                "language", post.language if post.language_set_by_author else DETECT
+            )
         for image in post_images:
             self.fields[f"alt_{image.pk}"] = forms.CharField(
                 label=ALT_LABEL,
@@ -185,6 +199,12 @@ class EditPostForm(NewImagesMixin, forms.Form):
         self.fields["images"].help_text = _(
             "%(limits)s in all. Describe each image for people who cannot see it."
         ) % {"limits": limits_text()}
+
+    def clean_language(self) -> str | None:
+        # Not sent at all (an older page, a script): the language stays as it is.
+        if "language" not in self.data:
+            return None
+        return self.cleaned_data["language"]
 
     def image_rows(self) -> list[dict]:
         """Each present image with its two fields, for the template."""
@@ -212,6 +232,17 @@ class EditPostForm(NewImagesMixin, forms.Form):
                 remove.add(image.pk)
         cleaned["image_alts_by_id"], cleaned["remove_image_ids"] = alts, remove
         return cleaned
+
+
+def language_choices(post: Post | None) -> list[tuple[str, str]]:
+    """Detect (naming what was detected, if anything), the site's languages, or none."""
+    names = dict(settings.LANGUAGES)
+    detected = post.language if post is not None and not post.language_set_by_author else ""
+    if detected in names:
+        detect = _("Detected: %(language)s") % {"language": names[detected]}
+    else:
+        detect = _("Detect from the text")
+    return [(DETECT, detect), *settings.LANGUAGES, ("", _("Not set"))]
 
 
 class CommentForm(MentionCheck):

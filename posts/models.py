@@ -104,6 +104,18 @@ class Post(Moderated):
         "Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The language the post is written in (posts.language guesses it on save; the author
+    # may correct it), or "" when unknown: a feed limited to some languages still shows it.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
+    # The author chose `language` themselves: editing the text does not guess it again.
+    language_set_by_author = models.BooleanField(default=False, db_default=False)
     search_vector = searchable_text()
 
     class Meta:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -242,7 +243,7 @@ SELECT id, created_at FROM (
     CROSS JOIN LATERAL (
         SELECT id, created_at FROM posts_post AS p
         WHERE author_id = a.author_id AND (created_at, id) < (%(ts)s, %(pk)s)
-            AND {visible} AND {not_muted}
+            AND {visible} AND {not_muted}{in_languages}
         ORDER BY created_at DESC, id DESC LIMIT %(n)s
     ) p
     UNION
@@ -251,7 +252,7 @@ SELECT id, created_at FROM (
     CROSS JOIN LATERAL (
         SELECT id, created_at FROM posts_post AS p
         WHERE group_id = gr.group_id AND (created_at, id) < (%(ts)s, %(pk)s)
-            AND {visible} AND {not_muted}
+            AND {visible} AND {not_muted}{in_languages}
         ORDER BY created_at DESC, id DESC LIMIT %(n)s
     ) p
     UNION
@@ -261,7 +262,7 @@ SELECT id, created_at FROM (
         SELECT t.content_object_id, t.created_at
         FROM hashtags_taggedpost AS t JOIN posts_post AS p ON p.id = t.content_object_id
         WHERE t.tag_id = tg.tag_id AND (t.created_at, t.content_object_id) < (%(ts)s, %(pk)s)
-            AND {visible} AND {not_muted}
+            AND {visible} AND {not_muted}{in_languages}
         ORDER BY t.created_at DESC, t.content_object_id DESC LIMIT %(n)s
     ) t
 ) candidates
@@ -283,10 +284,16 @@ WHERE (created_at, id) < (%(ts)s, %(pk)s)
             WHERE t.content_object_id = p.id AND t.tag_id = ANY(%(tags)s::bigint[])
             OFFSET 0
         ))
-    AND {visible} AND {not_muted}
+    AND {visible} AND {not_muted}{in_languages}
 ORDER BY created_at DESC, id DESC
 LIMIT %(n)s
 """
+# The viewer's choice to see only posts in the languages they read. A post of unknown
+# language ("") always stays, and so do the viewer's own posts (a post one just wrote never
+# seems lost). A filter on the rows already read, like muting: no index of its own
+# (bench/language.py --feed measures it).
+_IN_LANGUAGES_SQL = """
+    AND (p.language = '' OR p.language = ANY(%(languages)s::varchar[]) OR p.author_id = %(user)s)"""
 _FAR_FUTURE = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
 
@@ -325,14 +332,29 @@ class FeedSources:
         return len(self.people) + 1 + len(self.tags) + len(self.groups)
 
 
+def feed_languages(viewer: Viewer) -> list[str]:
+    """The languages the viewer limited their home feed to, or [] for every language (the
+    default: the choice is off, or they named no language they read). Read from the user
+    row the request already has: no query."""
+    user = viewer.user
+    if viewer.pk is None or not user.only_read_languages_in_feed:
+        return []
+    known = dict(settings.LANGUAGES)
+    return sorted({code for code in user.reads_languages or () if code in known})
+
+
 def home_candidates(
     viewer: Viewer, sources: FeedSources, cursor: Cursor | None, limit: int
 ) -> list[tuple[int, datetime]]:
     """Ids and times of the newest `limit + 1` posts from the viewer's sources after `cursor`
-    that the viewer may see, in one query (bench/feed.py times it)."""
+    that the viewer may see, in one query (bench/feed.py times it); only posts in the
+    languages the viewer reads (or of unknown language) if they chose so."""
     template = _PER_SOURCE_SQL if sources.count <= PER_SOURCE_MAX else _SINGLE_QUERY_SQL
+    languages = feed_languages(viewer)
     sql = template.format(
-        visible=post_sql(viewer.standing, "p", SqlFacts()), not_muted=_NOT_MUTED_SQL
+        visible=post_sql(viewer.standing, "p", SqlFacts()),
+        not_muted=_NOT_MUTED_SQL,
+        in_languages=_IN_LANGUAGES_SQL if languages else "",
     )
     ties = viewer.ties
     params = {
@@ -348,6 +370,7 @@ def home_candidates(
         "ts": cursor.created_at if cursor else _FAR_FUTURE,
         "pk": cursor.id if cursor else 2**62,
         "n": limit + 1,
+        "languages": languages,
     }
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -356,7 +379,9 @@ def home_candidates(
 
 def home_feed(user: User | Viewer, *, cursor: Cursor | None = None, limit: int = 20) -> FeedPage:
     """The user's own posts and posts by the people, hashtags and groups they follow (a
-    membership is a follow, unless muted), newest first, each with the reasons it is there.
+    membership is a follow, unless muted), newest first, each with the reasons it is there;
+    if the user chose so, only posts in the languages they read, of unknown language, or
+    their own.
     Never returns a post the user may not see, nor one by someone blocked either way.
 
     Pull model: computed at read time from follows, in a fixed number of queries."""

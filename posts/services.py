@@ -27,6 +27,7 @@ from groups.models import Group
 from hashtags.services import set_post_hashtags
 from people.models import User
 from posts.images import check_image
+from posts.language import DETECT, detect_language
 from posts.markup import Markup, render
 from posts.models import IMAGE_ALT_MAX_LENGTH, Comment, Post, PostImage, Reaction
 
@@ -183,6 +184,7 @@ def create_post(
         body_html=rendered.markup.html,
         group=group,
         is_question=bool(is_question),
+        language=detect_language(rendered.markup.html),
     )
     if group is not None:
         group_services.touch(group.pk)
@@ -211,15 +213,21 @@ def edit_post(
     remove_images: Collection[int] = (),
     add_images: Sequence[UploadedFile] = (),
     add_image_alts: Sequence[str] = (),
+    language: str | None = None,
 ) -> Post:
     """Change a post's text, whether it is a question (None: as it is) and its images:
     new descriptions by image id (`image_alts`), images taken off (`remove_images`, ids of
     this post's images; others are ignored) and new ones added after the rest, within the
     limits that hold when publishing. Marks it edited; people newly mentioned are told,
     people already mentioned are not told again. A post that stops being a question loses
-    its accepted answer. Raises ValidationError with a readable message; nothing changes
-    then."""
+    its accepted answer. `language`: the author's choice of the post's language (a code of
+    settings.LANGUAGES, or "" for none), `posts.language.DETECT` to have it detected again, or
+    None to leave it as it is; a language the author chose is kept when the text changes,
+    a detected one is detected again. Raises ValidationError with a readable message;
+    nothing changes then."""
     _require_author(post, editor)
+    if language not in (None, DETECT, "", *dict(settings.LANGUAGES)):
+        raise ValidationError(_("Choose one of the languages offered."))
     _require_writable(post)
     rendered = _render_text(body, max_length=settings.POST_MAX_LENGTH, what=_("post"))
     before = set(post.mentions.values_list("pk", flat=True))
@@ -234,10 +242,12 @@ def edit_post(
     new_alts = _clean_alts(add_image_alts, len(new_images))
     wanted = image_alts or {}
     kept_alts = _clean_alts([wanted.get(image.pk, image.alt) for image in kept], len(kept))
+    text_changed = post.body != body.strip()
     post.body = body.strip()
     post.body_html = rendered.markup.html
     post.edited_at = timezone.now()
     fields = ["body", "body_html", "edited_at", "updated_at"]
+    fields += _set_language(post, language, detect=text_changed)
     withdrawn = False
     if is_question is not None and bool(is_question) != post.is_question:
         post.is_question = bool(is_question)
@@ -256,6 +266,15 @@ def edit_post(
     if new_ids:
         inbox.record(inbox.post_published, post_id=post.pk, mentioned_user_ids=new_ids)
     return post
+
+
+def _set_language(post: Post, choice: str | None, *, detect: bool) -> list[str]:
+    """Apply the author's `choice` (see edit_post) to `post`; the fields it changed."""
+    if choice is not None and choice != DETECT:
+        post.language, post.language_set_by_author = choice, True
+    elif choice == DETECT or (detect and not post.language_set_by_author):
+        post.language, post.language_set_by_author = detect_language(post.body_html), False
+    return ["language", "language_set_by_author"]
 
 
 def _replace_images(

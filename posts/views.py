@@ -160,8 +160,8 @@ def detail(request: HtmxHttpRequest, pk: int, comment_form=None, status=200) -> 
 
 
 def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
-    """The author changes the text, the question flag and the images (add, remove,
-    describe) of their post."""
+    """The author changes the text, the question flag, the language and the images (add,
+    remove, describe) of their post."""
     post = _visible_or_404(request, pk)
     if post.author_id != request.user.pk:
         raise PermissionDenied(_("Only the author can edit this post."))
@@ -171,6 +171,7 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         request.FILES if posted else None,
         initial={"body": post.body, "is_question": post.is_question},
         post_images=list(post.images.all()),
+        post=post,
     )
     if posted and form.is_valid():
         try:
@@ -183,6 +184,7 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
                 remove_images=form.cleaned_data["remove_image_ids"],
                 add_images=form.cleaned_data["images"],
                 add_image_alts=form.cleaned_data["image_alts"],
+                language=form.cleaned_data["language"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
 from digests import services as inbox_services
+from people.models import LanguageSettings
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory
 
 
@@ -19,6 +23,25 @@ def _media_and_cache(settings, tmp_path):
     # Real password hashing is deliberately slow; tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    # The site's language, as a running site has it cached (people.models.LanguageSettings):
+    # pages and digests read it on every request, and count no query for it.
+    cache.set(LanguageSettings.CACHE_KEY, LanguageSettings(pk=1), 300)
+
+
+@pytest.fixture
+def test_catalogs(settings, tmp_path):
+    """A few of our messages translated for tests only (tests/i18n_fixtures), compiled, as the
+    site's only catalogs: tests of "this reads in Dutch" do not depend on the real catalogs
+    translators change. Changing LOCALE_PATHS empties Django's translation caches
+    (django.test.signals), here and again when the settings fixture puts it back."""
+    from tools.compile_messages import compile_catalog
+
+    locale = tmp_path / "locale"
+    shutil.copytree(Path(__file__).resolve().parent / "i18n_fixtures" / "locale", locale)
+    for po in locale.glob("*/LC_MESSAGES/django.po"):
+        compile_catalog(po)
+    settings.LOCALE_PATHS = [locale]
+    return locale
 
 
 @pytest.fixture(scope="session")

@@ -101,6 +101,7 @@ def _plain_http_cookies(settings):
     # Production defaults mark the cookies Secure, which a browser drops over plain http.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    settings.LANGUAGE_COOKIE_SECURE = False
     settings.SECURE_SSL_REDIRECT = False
 
 

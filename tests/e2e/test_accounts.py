@@ -154,3 +154,35 @@ def test_screenshots(new_page, settings):
         page.screenshot(path=SCREENSHOT_DIR / f"password-reset-{label}.png", full_page=True)
         page.goto("/accounts/reset/MQ/not-a-token/")
         page.screenshot(path=SCREENSHOT_DIR / f"reset-link-used-{label}.png", full_page=True)
+
+
+def test_the_sign_in_page_speaks_the_language_picked_on_a_phone_and_a_first_sign_in_keeps_it(
+    new_page, test_catalogs
+):
+    newcomer = UserFactory(username="jonas.neu", first_name="Jonas", last_login=None)
+    phone = new_page(PHONE)
+    phone.goto("/accounts/login/?next=/groups/")
+    expect(phone.locator("html")).to_have_attribute("lang", "en")
+    languages = phone.get_by_role("group", name="Language")
+    expect(languages.get_by_text("English")).to_have_attribute("aria-current", "true")
+
+    # By keyboard, without a script: the button posts the choice and comes back here.
+    languages.get_by_role("button", name="Deutsch").focus()
+    phone.keyboard.press("Enter")
+
+    expect(phone.locator("html")).to_have_attribute("lang", "de")
+    expect(phone).to_have_url(re.compile(r"/accounts/login/\?next=/groups/$"))
+    expect(phone.get_by_role("heading", name="Anmelden", level=1)).to_be_visible()
+    in_german = phone.get_by_role("group", name="Sprache")
+    expect(in_german.get_by_role("button", name="English")).to_have_attribute("lang", "en")
+    expect(in_german.get_by_text("Deutsch")).to_have_attribute("aria-current", "true")
+    assert scroll_width(phone) <= PHONE["width"]
+
+    phone.get_by_label("Username or email").fill("jonas.neu")
+    phone.get_by_label("Passwort").fill(PASSWORD)  # Django's own German
+    phone.get_by_role("button", name="Anmelden").click()
+
+    expect(phone).to_have_url(re.compile(r"/groups/$"))
+    expect(phone.locator("html")).to_have_attribute("lang", "de")
+    newcomer.refresh_from_db()
+    assert newcomer.language == "de"

@@ -149,7 +149,7 @@ def test_an_admin_deactivates_an_employee_and_reactivates_them(new_page, cast):
     admin.get_by_role("row").filter(has_text="kofi.owner").get_by_role("checkbox").check()
     admin.get_by_label("Action:").select_option(label="Reactivate selected people")
     admin.get_by_role("button", name="Run").or_(admin.get_by_role("button", name="Go")).click()
-    expect(admin.locator(".messagelist")).to_contain_text("1 people reactivated.")
+    expect(admin.locator(".messagelist")).to_contain_text("1 person reactivated.")
 
     sign_in(leaver, kofi)
     leaver.goto(desks.get_absolute_url())

@@ -577,6 +577,24 @@ GENERIC_COMMENTS: list[str] = [
     "Can we add this to the onboarding guide?",
 ]
 
+# Company-wide posts written in the language of the office their author works in, so the
+# demo shows posts' detected languages (and a feed limited to the languages one reads).
+# Everything else the demo company writes is in English.
+LOCAL_POSTS: dict[str, list[str]] = {
+    "Utrecht": [
+        "Wie fietst er donderdag mee naar de borrel in het nieuwe café aan de Oudegracht? We "
+        "vertrekken om half zes bij de ingang.",
+        "De koffiemachine op de tweede verdieping doet het weer. Dank aan iedereen die zo "
+        "geduldig op de trap heeft gewacht!",
+    ],
+    "Berlin": [
+        "Wer hat Lust, am Freitag nach Feierabend mit zum Tempelhofer Feld zu kommen? Wir "
+        "treffen uns um 18 Uhr am Eingang Columbiadamm.",
+        "Kleiner Hinweis: Die Spülmaschine in der Küche im dritten Stock ist repariert. Bitte "
+        "die Tassen wieder dort abstellen und nicht ins Waschbecken.",
+    ],
+}
+
 _TAG = re.compile(r"#(\w+)")
 
 

@@ -29,6 +29,7 @@ from people.management.commands._demo_texts import (
     COMMENTS,
     GENERIC_COMMENTS,
     GROUP_POSTS,
+    LOCAL_POSTS,
     QUESTIONS,
     department_posts,
     tag_of,
@@ -245,6 +246,7 @@ class Seeder:
         self.make_questions()
         self.make_this_week()
         self.make_first_day()
+        self.make_local_posts()
 
     # --- people -----------------------------------------------------------------------
 
@@ -622,3 +624,17 @@ class Seeder:
             location=Location.objects.get(name="Utrecht"),
         )
         User.objects.filter(pk=nina.pk).update(date_joined=self.now)
+
+    # --- a few posts in Dutch and German --------------------------------------------------
+
+    def make_local_posts(self) -> None:
+        """Posts by people in Utrecht and Berlin in their office's language: published through
+        the service like every other, which detects the language. Its own random source: the
+        data above stays the same."""
+        rng = random.Random(2029)  # noqa: S311
+        for place, bodies in LOCAL_POSTS.items():
+            locals_ = [p for p in self.people if not p.is_guest and p.location.name == place]
+            for body, author in zip(bodies, rng.sample(locals_, len(bodies)), strict=True):
+                post = post_services.create_post(author=author, body=body)
+                when = self.now - timedelta(hours=rng.randint(3, 9 * 24))
+                Post.objects.filter(pk=post.pk).update(created_at=when)
