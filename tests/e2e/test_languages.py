@@ -176,6 +176,7 @@ def test_the_main_pages_speak_the_persons_language(new_page, cast):
             "inbox": "/inbox/",
             "settings": "/settings/notifications/",
             "profile": "/people/me/edit/",
+            "language": "/people/me/language/",
         }
         for name, url in pages.items():
             page.goto(url)
