@@ -25,6 +25,16 @@ def exact_time(value: datetime | None) -> str:
 
 
 @register.filter
+def short_date(value: datetime | None) -> str:
+    """The day, short and as the reader writes it, in their time zone: "3 Dec 2026",
+    "3. Dez. 2026"."""
+    if not value:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return formats.date_format(local, pgettext("date, PHP date format", "j M Y"))
+
+
+@register.filter
 def iso_day(value: str | None) -> str:
     """A day kept as "2026-12-14" (in stored event data), as the reader writes it:
     "14 December 2026"."""
