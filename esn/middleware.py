@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.viewer import Viewer
 from esn import ratelimit
@@ -132,8 +133,10 @@ class RefuseNulCharactersMiddleware:
         if request.method == "POST":
             values += list(request.POST.lists())
         if any("\x00" in key or any("\x00" in v for v in vals) for key, vals in values):
+            # Lazy: this runs before the reader's language is known; the 400 page
+            # (esn.views.bad_request) renders it in theirs.
             raise BadRequest(
-                _(
+                gettext_lazy(
                     "What you sent holds a NUL character (\\x00), which cannot be stored. "
                     "Remove it and try again."
                 )

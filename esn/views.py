@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from esn.forms import SearchForm
+from esn.middleware import visitor_language
 from esn.search import search_results
 from esn.textsearch import query_words
 from esn.typing import HtmxHttpRequest
+from people.selectors import language_of
 from posts import search as post_search
 
 
@@ -84,8 +88,13 @@ def search(request: HtmxHttpRequest) -> HttpResponseBase:
 def bad_request(request: HtmxHttpRequest, exception) -> HttpResponseBase:
     """Our own `BadRequest` messages are written for users; other 400s (a suspicious host,
     a malformed upload) keep their details to the logs."""
-    message = str(exception) if type(exception) is BadRequest else ""
-    return render(request, "400.html", {"message": message}, status=400)
+    # A request refused before the language middleware (a NUL byte) has no language yet:
+    # the reader's own, from their session, else what their browser asks for.
+    user = getattr(request, "user", None) or get_user(request)
+    language = language_of(user) if user.is_authenticated else visitor_language(request)
+    with translation.override(language):
+        message = str(exception.args[0]) if type(exception) is BadRequest and exception.args else ""
+        return render(request, "400.html", {"message": message}, status=400)
 
 
 def csrf_failure(request: HtmxHttpRequest, reason="") -> HttpResponseBase:

@@ -392,3 +392,14 @@ def test_an_inbox_row_made_in_english_reads_in_dutch_after_switching(
     dutch = member_client.get(reverse("digests:inbox")).content.decode()
     assert "<strong>Carl Colleague</strong> volgt je nu" in dutch
     assert "started following you" not in dutch
+
+
+def test_a_refused_nul_byte_is_explained_in_the_readers_language(
+    member_client, member, test_catalogs
+):
+    # The refusal happens before the language middleware; the 400 page still speaks Dutch.
+    member.language = "nl"
+    member.save(update_fields=["language"])
+    response = member_client.get("/search/", {"q": "bad\x00"})
+    assert response.status_code == 400
+    assert html_lang(response) == "nl"
