@@ -9,12 +9,13 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from digests.building import Digest, DigestItem, DigestSection
 from digests.models import DigestRun, Frequency
+from digests.preferences import time_zone_of
 from people.models import User
 from people.selectors import language_of
 from posts.selectors import visible_posts, with_post_details
@@ -53,8 +54,9 @@ def _subject(digest: Digest, frequency: str) -> str:
 
 
 def render_digest(run: DigestRun, digest: Digest) -> EmailMultiAlternatives:
-    """The email, subject included, in its recipient's language (a worker sends everyone's)."""
-    with translation.override(language_of(run.user)):
+    """The email, subject included, in its recipient's language and time zone (a worker
+    sends everyone's)."""
+    with translation.override(language_of(run.user)), timezone.override(time_zone_of(run.user)):
         return _render_digest(run, digest)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -45,6 +46,19 @@ def source_levels(user: User, kind: str, object_ids, site: SiteSettings | None =
     site = site or SiteSettings.current()
     ties = Viewer(user).ties
     return {pk: ties.level(kind, pk, site) for pk in object_ids}
+
+
+def time_zone_of(user: User) -> zoneinfo.ZoneInfo:
+    """The zone a person reads times in: their own (notification settings), else the site's.
+    Load `digest_choice` with the user (select_related) when doing this for many people."""
+    try:
+        name = user.digest_choice.time_zone
+    except DigestChoice.DoesNotExist:
+        name = ""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def check_time_zone(name: str) -> str:

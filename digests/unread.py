@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from access.actions import receives_digests
 from digests.emails import absolute
 from digests.models import InboxItem, SiteSettings, UnreadEmail, UnreadEmailSent
+from digests.preferences import time_zone_of
 from digests.selectors import inbox_items
 from people.models import User
 from people.selectors import language_of
@@ -84,6 +85,7 @@ def send_unread_emails(*, now: datetime | None = None) -> UnreadResult:
     people = list(
         User.objects.filter(pk__in=due_rows(now, site).values("recipient_id"))
         .filter(_wanting(site), is_active=True)
+        .select_related("digest_choice")
         .exclude(email="")
         .exclude(pk__in=paced)
         .order_by("pk")[:BATCH]
@@ -134,8 +136,8 @@ def _release(person: User, rows: list[InboxItem]) -> None:
 
 
 def _message(person: User, rows: list[InboxItem], site: SiteSettings) -> EmailMultiAlternatives:
-    """The email, subject and sentences included, in the person's language."""
-    with translation.override(language_of(person)):
+    """The email, subject and sentences included, in the person's language and time zone."""
+    with translation.override(language_of(person)), timezone.override(time_zone_of(person)):
         return _render(person, rows, site)
 
 

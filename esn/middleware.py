@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from access.viewer import Viewer
 from esn import ratelimit
-from people.selectors import browser_language, language_of, site_language, supported_language
+from people.selectors import language_of, visitor_language
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
 # for load balancers, static files.
@@ -142,20 +142,6 @@ class RefuseNulCharactersMiddleware:
                 )
             )
         return self.get_response(request)
-
-
-def requested_language(request) -> str | None:
-    """The language a visitor asks for, if it is one of ours: the one they picked on the
-    sign-in page (the language cookie, set by Django's set_language view), else the best of
-    ours their browser asks for (Accept-Language)."""
-    return supported_language(
-        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    ) or browser_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
-
-
-def visitor_language(request) -> str:
-    """The language for someone not signed in: what they ask for, else the site's default."""
-    return requested_language(request) or site_language()
 
 
 class LanguageMiddleware:

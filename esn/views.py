@@ -12,11 +12,10 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from esn.forms import SearchForm
-from esn.middleware import visitor_language
 from esn.search import search_results
 from esn.textsearch import query_words
 from esn.typing import HtmxHttpRequest
-from people.selectors import language_of
+from people.selectors import language_of, visitor_language
 from posts import search as post_search
 
 

@@ -22,7 +22,7 @@ def _language_at_first_sign_in(sender, request, user, **kwargs) -> None:
     """Our sign-in page, /admin/login/ and single sign-on all send user_logged_in."""
     if request is None or user.last_login is not None or getattr(user, "language", None) != "":
         return
-    from esn.middleware import requested_language
+    from people.selectors import requested_language
     from people.services import adopt_first_language
 
     language = requested_language(request)

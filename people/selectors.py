@@ -287,3 +287,17 @@ def browser_language(accept_language: str) -> str | None:
         if found:
             return found
     return None
+
+
+def requested_language(request) -> str | None:
+    """The language a visitor asks for, if it is one of ours: the one they picked on the
+    sign-in page (the language cookie, set by Django's set_language view), else the best of
+    ours their browser asks for (Accept-Language)."""
+    return supported_language(
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    ) or browser_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+def visitor_language(request) -> str:
+    """The language for someone not signed in: what they ask for, else the site's default."""
+    return requested_language(request) or site_language()

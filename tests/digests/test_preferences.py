@@ -94,3 +94,11 @@ def test_admin_form_says_how_many_people_the_defaults_affect(client, admin, memb
     assert page.status_code == 200
     assert f"{on_default} active people have not chosen" in page.text
     assert on_default == 2  # the admin and the member; the colleague chose
+
+
+def test_a_persons_time_zone_is_theirs_else_the_sites(member, settings):
+    settings.TIME_ZONE = "Europe/Amsterdam"
+    assert str(preferences.time_zone_of(member)) == "Europe/Amsterdam"
+    DigestChoice.objects.create(user=member, time_zone="America/New_York")
+    member.refresh_from_db()
+    assert str(preferences.time_zone_of(member)) == "America/New_York"
