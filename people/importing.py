@@ -52,7 +52,7 @@ COLUMNS = [
 REQUIRED = {"email", "first_name", "last_name"}
 # A file bigger than this is not a staff list: refused before it is read.
 MAX_ROWS = 20_000
-YES, NO = {"yes", "y", "true", "1", "ja", "j"}, {"", "no", "n", "false", "0", "nee"}
+YES, NO = {"yes", "y", "true", "1", "ja", "j"}, {"", "no", "n", "false", "0", "nee", "nein"}
 
 
 class UnreadableFileError(ValueError):

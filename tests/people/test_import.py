@@ -189,3 +189,11 @@ def test_the_admins_add_form_asks_for_no_password_and_sends_the_link(admin_clien
         "/admin/people/user/add/", {"username": "Nina.P", "email": "n2@example.com"}
     )
     assert clash.status_code == 200 and "already exists" in clash.content.decode()
+
+
+@pytest.mark.parametrize(("said", "guest"), [("ja", True), ("nee", False), ("nein", False)])
+def test_guest_yes_or_no_in_dutch_or_german(said, guest):
+    [row] = importing.read(HEADER + f"x@example.com,X,Y,,,,{said},,\n")
+    importing.check([row])
+    assert row.guest is guest
+    assert not any("yes or no" in e for e in row.errors)
