@@ -228,6 +228,8 @@ def cmd_exec(argv: list[str], *, like_run: bool = False) -> int:
     if like_run:
         env.setdefault("DEBUG", "1")
         env.setdefault("DEMO_MODE", "1")
+        # Mails go where `make run`'s do (var/mail/), not to this command's output.
+        env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
         if "SITE_URL" not in os.environ and RUN_INFO.exists():
             with contextlib.suppress(ValueError, KeyError, OSError):
                 env["SITE_URL"] = json.loads(RUN_INFO.read_text())["site_url"]
