@@ -89,8 +89,12 @@ def bad_request(request: HtmxHttpRequest, exception) -> HttpResponseBase:
     a malformed upload) keep their details to the logs."""
     # A request refused before the language middleware (a NUL byte) has no language yet:
     # the reader's own, from their session, else what their browser asks for.
-    user = getattr(request, "user", None) or get_user(request)
-    language = language_of(user) if user.is_authenticated else visitor_language(request)
+    # (A bad host is refused before even the session is read: then the browser's language.)
+    user = getattr(request, "user", None)
+    if user is None and hasattr(request, "session"):
+        user = get_user(request)
+    signed_in = user is not None and user.is_authenticated
+    language = language_of(user) if signed_in else visitor_language(request)
     with translation.override(language):
         message = str(exception.args[0]) if type(exception) is BadRequest and exception.args else ""
         return render(request, "400.html", {"message": message}, status=400)
