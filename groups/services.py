@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -63,7 +64,10 @@ def reason_text(reason: str, *, required: str = "") -> str:
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
             _("Keep it under %(max)s characters: this one has %(length)s.")
-            % {"max": f"{REASON_MAX_LENGTH:,}", "length": f"{len(reason):,}"}
+            % {
+                "max": number_format(REASON_MAX_LENGTH, force_grouping=True),
+                "length": number_format(len(reason), force_grouping=True),
+            }
         )
     return reason
 

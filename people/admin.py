@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.crypto import constant_time_compare
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -98,7 +99,10 @@ class ImportPeopleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "UTF-8 text with a header line first; at most %(rows)s people and %(mb)d MB."
-        ) % {"rows": f"{importing.MAX_ROWS:,}", "mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+        ) % {
+            "rows": number_format(importing.MAX_ROWS, force_grouping=True),
+            "mb": IMPORT_MAX_BYTES // (1024 * 1024),
+        }
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
 
     def clean_file(self):
@@ -329,7 +333,7 @@ class PersonAdmin(UserAdmin):
             "digest": digest,
             "changed": changed,
             "columns": importing.COLUMNS,
-            "max_rows": f"{importing.MAX_ROWS:,}",
+            "max_rows": number_format(importing.MAX_ROWS, force_grouping=True),
             "confirm_label": ngettext(
                 "Import %(n)d person and send invitations",
                 "Import %(n)d people and send invitations",

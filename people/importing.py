@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
+from django.utils.formats import number_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
@@ -125,7 +126,10 @@ def read(text: str) -> list[Row]:
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise UnreadableFileError(_("At most %(n)s people per file.") % {"n": f"{MAX_ROWS:,}"})
+            raise UnreadableFileError(
+                _("At most %(n)s people per file.")
+                % {"n": number_format(MAX_ROWS, force_grouping=True)}
+            )
         values = {
             name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)
         }

@@ -197,3 +197,14 @@ def test_guest_yes_or_no_in_dutch_or_german(said, guest):
     importing.check([row])
     assert row.guest is guest
     assert not any("yes or no" in e for e in row.errors)
+
+
+def test_numbers_in_messages_are_written_the_readers_way(monkeypatch):
+    from django.utils import translation
+
+    monkeypatch.setattr(importing, "MAX_ROWS", 1500)
+    text = HEADER + "".join(f"p{n}@example.com,P,Q,,,,no,,\n" for n in range(1501))
+    for language, written in (("en", "1,500"), ("de", "1.500"), ("nl", "1.500")):
+        with translation.override(language), pytest.raises(importing.UnreadableFileError) as err:
+            importing.read(text)
+        assert written in str(err.value)
