@@ -59,10 +59,10 @@ def group(department: Department, base: str, *, members: bool = True) -> dict[st
         "meta": _meta("Group", f"{base}/Groups/{department.pk}", None, None),
     }
     if members:
-        people = department.people.filter(provisioning__isnull=False).order_by("pk")
+        # Prefetched: scim.departments.departments().
         resource["members"] = [
-            {"value": str(pk), "display": " ".join(p for p in (first, last) if p)}
-            for pk, first, last in people.values_list("pk", "first_name", "last_name")
+            {"value": str(p.pk), "display": " ".join(n for n in (p.first_name, p.last_name) if n)}
+            for p in department.scim_members  # type: ignore[attr-defined]
         ]
     return resource
 

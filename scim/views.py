@@ -154,7 +154,8 @@ def _with_members(request: HttpRequest) -> bool:
 def groups(request: HttpRequest) -> HttpResponse:
     base = _base(request)
     if request.method == "POST":
-        department = departments.create_department(_body(request))
+        created = departments.create_department(_body(request))
+        department = departments.find_department(str(created.pk))
         return _json(resources.group(department, base), 201, f"{base}/Groups/{department.pk}")
     start, count = _paging(request)
     found = departments.filtered_departments(request.GET.get("filter", ""))
@@ -172,9 +173,11 @@ def group(request: HttpRequest, pk: str) -> HttpResponse:
     if request.method == "DELETE":
         departments.delete_department(department)
         return HttpResponse(status=204)
-    if request.method == "PUT":
-        departments.replace_department(department, _body(request))
-    elif request.method == "PATCH":
-        departments.patch_department(department, _body(request))
-        # Entra ID expects 204 or the group; the group lets a client see the result.
+    if request.method in ("PUT", "PATCH"):
+        if request.method == "PUT":
+            departments.replace_department(department, _body(request))
+        else:
+            departments.patch_department(department, _body(request))
+        # Entra ID accepts 204 or the group; the group, read again, shows the result.
+        department = departments.find_department(pk)
     return _json(resources.group(department, base, members=_with_members(request)))

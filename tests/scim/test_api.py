@@ -14,9 +14,10 @@ from django.urls import reverse
 from digests.models import InboxItem
 from groups.models import Group, Invitation
 from people.models import Department, User
+from scim import services as scim_services
 from scim.models import Provisioned, Token
 from scim.services import issue_token
-from tests.factories import UserFactory
+from tests.factories import DepartmentFactory, UserFactory
 from tests.groups.helpers import make_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -447,3 +448,24 @@ def test_groups_are_departments_and_never_enrol_anyone_in_a_group(scim):
     )
     local.refresh_from_db()
     assert local.department is None
+
+
+@pytest.mark.django_db
+def test_listing_groups_reads_their_members_in_one_query(
+    scim_in_process, django_assert_num_queries
+):
+    for n in range(5):
+        department = DepartmentFactory(name=f"Department {n}")
+        for m in range(3):
+            user, _created = scim_services.create(
+                scim_services.read_user(
+                    {"userName": f"p{n}{m}@acme.example", "name": {"givenName": "P"}}
+                )
+            )
+            user.department = department
+            user.save(update_fields=["department"])
+    # The count, the page of groups, their members (SCIM_BEARER_TOKEN needs no query).
+    with django_assert_num_queries(3):
+        listed = scim_in_process.get("/Groups").json()
+    assert listed["totalResults"] == 5
+    assert all(len(group["members"]) == 3 for group in listed["Resources"])
