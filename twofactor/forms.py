@@ -1,46 +1,47 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 # Six digits from an app, or a recovery code as shown ("abcd-efgh"), with room for spaces.
 CODE_MAX_LENGTH = 20
 
 
+def _code_field(label: str | Promise, help_text: str | Promise, **attrs: object) -> forms.CharField:
+    """A one-time code typed from an app: the phone's keyboard and password managers know it
+    (autocomplete one-time-code)."""
+    return forms.CharField(
+        label=label,
+        max_length=CODE_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "maxlength": CODE_MAX_LENGTH, **attrs}
+        ),
+    )
+
+
 class CodeForm(forms.Form):
     """The code step of signing in: 6 digits from the authenticator app, or a recovery code."""
 
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=CODE_MAX_LENGTH,
-        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "autocapitalize": "none",
-                "autocorrect": "off",
-                "spellcheck": "false",
-                "autofocus": True,
-                "maxlength": CODE_MAX_LENGTH,
-            }
-        ),
+    # Not numeric: a recovery code has letters.
+    code = _code_field(
+        _("Code"),
+        _("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        autocapitalize="none",
+        autocorrect="off",
+        spellcheck="false",
+        autofocus=True,
     )
 
 
 class EnrolmentForm(forms.Form):
     """Confirming the app being set up with the code it shows now."""
 
-    code = forms.CharField(
-        label=_("Code from the app"),
-        max_length=CODE_MAX_LENGTH,
-        help_text=_("The 6 digits the app shows now for this account."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "maxlength": CODE_MAX_LENGTH,
-            }
-        ),
+    code = _code_field(
+        _("Code from the app"),
+        _("The 6 digits the app shows now for this account."),
+        inputmode="numeric",
     )
 
 
