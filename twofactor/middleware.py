@@ -31,7 +31,7 @@ class TwoStepPolicyMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and selectors.is_site_administrator(user)
+            and selectors.reaches_django_admin(user)
             and not request.path.startswith(_OPEN_PREFIXES)
             and request.session.get(BACKEND_SESSION_KEY) != _SSO_BACKEND
             and not user.is_verified()

@@ -24,14 +24,17 @@ def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
-def is_site_administrator(user: User) -> bool:
+def reaches_django_admin(user: User) -> bool:
+    """Staff and superusers: whoever Django admin lets in, which is broader than the access
+    layer's site admin (`Viewer.is_admin`, who also needs the administer-site permission).
+    The policy guards the admin's door, so it covers everyone who can open it."""
     return bool(user.is_staff or user.is_superuser)
 
 
 def two_step_required(user: User) -> bool:
     """Whether the site requires this person to use two-step sign-in when they sign in with a
     password: site administrators, when an admin turned the policy on. Never anyone else."""
-    return is_site_administrator(user) and TwoStepPolicy.current().require_for_admins
+    return reaches_django_admin(user) and TwoStepPolicy.current().require_for_admins
 
 
 def secret_for_typing(device: TOTPDevice) -> str:
