@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DigestsConfig(AppConfig):
     name = "digests"
-    verbose_name = "Notifications and digests"
+    verbose_name = _("Notifications and digests")
 
     def ready(self) -> None:
         # Recorded inbox events go to a worker right after the commit (digests.services

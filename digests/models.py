@@ -113,7 +113,7 @@ class SiteSettings(SiteSettingsRow):
         default=30,
         validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = _("notification defaults")
@@ -134,7 +134,10 @@ class DigestChoice(models.Model):
     """A person's own digest settings. Blank means "the site default", now and later."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_choice"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_choice",
+        verbose_name=_("person"),
     )
     frequency = models.CharField(_("digest"), max_length=10, choices=Frequency.choices, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
@@ -144,7 +147,11 @@ class DigestChoice(models.Model):
         choices=UnreadEmail.choices,
         blank=True,
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("digest setting")
+        verbose_name_plural = _("digest settings")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.frequency or 'default'}"
@@ -154,14 +161,19 @@ class SourceChoice(models.Model):
     """A person's level for one group, hashtag or person they follow. No row: the default."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="source_choices"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="source_choices",
+        verbose_name=_("person"),
     )
-    kind = models.CharField(max_length=10, choices=SourceKind.choices)
-    object_id = models.PositiveBigIntegerField()
-    level = models.CharField(max_length=10, choices=Level.choices)
-    updated_at = models.DateTimeField(auto_now=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=SourceKind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("source setting")
+        verbose_name_plural = _("source settings")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "object_id"], name="digests_one_choice_per_source"
@@ -200,27 +212,42 @@ class InboxItem(AbstractNotification):
     # their digest if they chose so.
     ADDRESSED_KINDS = ("mention", "reply", "invitation")
 
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # The person who acted (the generic `actor` of the notifications app points at the same
     # row); a plain foreign key so a page of rows loads its people in the same query.
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("by")
     )
     post = models.ForeignKey(
-        "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "posts.Post",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("post"),
     )
     comment = models.ForeignKey(
-        "posts.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "posts.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("comment"),
     )
     group = models.ForeignKey(
-        "groups.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "groups.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
     )
     # Rows that are updated rather than repeated ("Ana and 4 others liked your post") share
     # a key; at most one row per recipient and key.
-    key = models.CharField(max_length=80, blank=True, default="")
-    count = models.PositiveIntegerField(default=1)
+    key = models.CharField(_("key"), max_length=80, blank=True, default="")
+    count = models.PositiveIntegerField(_("count"), default=1)
     # Claimed by the unread-email sender before it mails the row: never mailed twice.
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
 
     class Meta(AbstractNotification.Meta):
         abstract = False
@@ -255,28 +282,35 @@ class DigestRun(models.Model):
         FAILED = "failed", _("Refused by the mail server, or failed too often")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_runs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digest_runs",
+        verbose_name=_("person"),
     )
     # "2026-11-23" for a daily digest, "2026-W48" for a weekly one (the person's calendar).
-    period = models.CharField(max_length=20)
-    frequency = models.CharField(max_length=10, choices=Frequency.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    period = models.CharField(_("period"), max_length=20)
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
     # When planned, then when last handed to the broker: a planned run older than the lease
     # was lost on the way (broker down, message dropped) and is enqueued again.
-    planned_at = models.DateTimeField(default=timezone.now)
+    planned_at = models.DateTimeField(_("planned"), default=timezone.now)
     # When a chunk took the row; a row left "sending" longer than the lease was taken by a
     # worker that died, and is taken again.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # What the digest covered: posts published after `since`, up to `until`.
-    since = models.DateTimeField(null=True, blank=True)
-    until = models.DateTimeField(null=True, blank=True)
-    post_ids = models.JSONField(default=list, blank=True)
-    more_count = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    since = models.DateTimeField(_("since"), null=True, blank=True)
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    post_ids = models.JSONField(_("posts"), default=list, blank=True)
+    more_count = models.PositiveIntegerField(_("more posts"), default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("digest run")
+        verbose_name_plural = _("digest runs")
         constraints = [
             models.UniqueConstraint(fields=["user", "period"], name="digests_one_run_per_period")
         ]
@@ -296,14 +330,17 @@ class InboxEvent(models.Model):
     The web request never waits for that, nor for the broker: a row the worker was not told
     about (Redis down) is found by the sweep (`digests.tasks.sweep_inbox_events`)."""
 
-    handler = models.CharField(max_length=40)  # the digests.services function that tells
-    arguments = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    # The digests.services function that tells.
+    handler = models.CharField(_("handler"), max_length=40)
+    arguments = models.JSONField(_("arguments"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("inbox event")
+        verbose_name_plural = _("inbox events")
         indexes = [
             models.Index(
                 fields=["created_at"],
@@ -323,12 +360,17 @@ class UnreadEmailSent(models.Model):
     site's delay has passed again."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unread_emails"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unread_emails",
+        verbose_name=_("person"),
     )
-    sent_at = models.DateTimeField(default=timezone.now)
-    item_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    item_count = models.PositiveIntegerField(_("items"))
 
     class Meta:
+        verbose_name = _("unread email")
+        verbose_name_plural = _("unread emails")
         indexes = [models.Index(fields=["user", "-sent_at"], name="digests_unread_email_user")]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from discovery import views as discovery_views
@@ -69,7 +70,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-admin.site.site_header = "ESN administration"
-admin.site.site_title = "ESN admin"
+admin.site.site_header = _("ESN administration")
+admin.site.site_title = _("ESN admin")
 
 handler400 = "esn.views.bad_request"

@@ -31,7 +31,7 @@ class Group(models.Model):
         SECRET = "secret", _("Secret: unlisted, invitation only, members read")
 
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(max_length=140, unique=True, allow_unicode=True)
+    slug = models.SlugField(_("web address"), max_length=140, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     guidelines = models.TextField(
         _("guidelines"),
@@ -47,15 +47,21 @@ class Group(models.Model):
         help_text=_("External guests (clients, partners) can be invited into this group."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Kept by the services: a count users see, and the directory's sort key.
-    member_count = models.PositiveIntegerField(default=0)
-    last_activity_at = models.DateTimeField(default=timezone.now)
-    archived_at = models.DateTimeField(null=True, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
         indexes = [
             models.Index(fields=["-last_activity_at", "-id"], name="groups_by_activity"),
             models.Index(fields=["kind"], name="groups_kind"),
@@ -78,16 +84,23 @@ class Membership(models.Model):
         MANAGER = "manager", _("Manager")
         MEMBER = "member", _("Member")
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group")
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     # The member keeps reading the group page but its posts leave their home feed.
-    muted = models.BooleanField(default=False)
+    muted = models.BooleanField(_("muted"), default=False)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], name="groups_member_once"),
         ]
@@ -108,19 +121,32 @@ class JoinRequest(models.Model):
         DECLINED = "declined", _("Declined")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("group")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("person"),
     )
     message = models.TextField(_("message to the managers"), max_length=1000, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
         constraints = [
             models.UniqueConstraint(
                 fields=["group", "user"],
@@ -140,18 +166,31 @@ class Invitation(models.Model):
         DECLINED = "declined", _("Declined")
         REVOKED = "revoked", _("Revoked")
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("group")
+    )
     invitee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_invitations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="group_invitations",
+        verbose_name=_("invited person"),
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [
             models.UniqueConstraint(
                 fields=["group", "invitee"],
@@ -166,17 +205,28 @@ class Invitation(models.Model):
 
 
 class Ban(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="bans", verbose_name=_("group")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_bans"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="group_bans",
+        verbose_name=_("person"),
     )
-    reason = models.TextField(max_length=1000)
+    reason = models.TextField(_("reason"), max_length=1000)
     banned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("banned by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="groups_ban_once")]
 
     def __str__(self) -> str:
@@ -229,37 +279,58 @@ class AuditEntry(models.Model):
 
     # Null for site-wide moderation (company-wide posts).
     group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("group"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
     )
-    action = models.CharField(max_length=30, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     target_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("concerning"),
     )
     post = models.ForeignKey(
-        "posts.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "posts.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("post"),
     )
     comment = models.ForeignKey(
-        "posts.Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "posts.Comment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("comment"),
     )
-    reason = models.TextField(blank=True)
-    detail = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
     # How many people one row stands for (a department or location invited at once).
-    people_count = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    people_count = models.PositiveIntegerField(_("people"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["group", "-created_at"], name="groups_audit_newest")]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
@@ -287,28 +358,56 @@ class Report(models.Model):
         WARNED = "warned", _("Warned the author")
 
     group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+        Group,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("group"),
     )
     post = models.ForeignKey(
-        "posts.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+        "posts.Post",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("post"),
     )
     comment = models.ForeignKey(
-        "posts.Comment", on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
+        "posts.Comment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("comment"),
     )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports_made",
+        verbose_name=_("reported by"),
     )
     reason = models.TextField(_("what is wrong"), max_length=1000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    resolution = models.CharField(
+        _("resolution"), max_length=10, choices=Resolution.choices, blank=True
+    )
     note = models.TextField(_("note"), max_length=1000, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             models.CheckConstraint(
                 condition=Q(post__isnull=False) ^ Q(comment__isnull=False),

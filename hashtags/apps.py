@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HashtagsConfig(AppConfig):
     name = "hashtags"
-    verbose_name = "Hashtags"
+    verbose_name = _("Hashtags")

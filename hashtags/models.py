@@ -14,12 +14,15 @@ class Hashtag(TagBase):
     """A hashtag. `slug` is the normalised key (NFC, case-folded) that makes `#Sales_Onboarding`
     and `#sales_onboarding` one tag; `name` keeps the first spelling for display."""
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # The slug with accents folded, kept by PostgreSQL and indexed by trigrams: the hashtag
     # picker and search match `_`-separated word starts in it without folding every tag on
     # every keystroke (~5 ms at 3,000 tags).
     folded_slug = models.GeneratedField(
-        expression=Unaccent("slug"), output_field=models.TextField(), db_persist=True
+        expression=Unaccent("slug"),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("slug for search"),
     )
 
     class Meta:
@@ -50,13 +53,17 @@ class TaggedPost(ItemBase):
     """A post carrying a hashtag. `created_at` is copied from the post so that a hashtag's
     newest posts come straight off the (tag, created_at, post) index."""
 
-    tag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="tagged_posts")
-    content_object = models.ForeignKey(
-        "posts.Post", on_delete=models.CASCADE, related_name="tagged_items"
+    tag = models.ForeignKey(
+        Hashtag, verbose_name=_("hashtag"), on_delete=models.CASCADE, related_name="tagged_posts"
     )
-    created_at = models.DateTimeField()
+    content_object = models.ForeignKey(
+        "posts.Post", verbose_name=_("post"), on_delete=models.CASCADE, related_name="tagged_items"
+    )
+    created_at = models.DateTimeField(_("created"))
 
     class Meta:
+        verbose_name = _("tagged post")
+        verbose_name_plural = _("tagged posts")
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="hashtags_tag_post_once")
         ]
@@ -74,12 +81,19 @@ class TaggedPost(ItemBase):
 
 class HashtagFollow(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hashtag_follows"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="hashtag_follows",
     )
-    hashtag = models.ForeignKey(Hashtag, on_delete=models.CASCADE, related_name="follows")
-    created_at = models.DateTimeField(auto_now_add=True)
+    hashtag = models.ForeignKey(
+        Hashtag, verbose_name=_("hashtag"), on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("hashtag follow")
+        verbose_name_plural = _("hashtag follows")
         constraints = [
             models.UniqueConstraint(fields=["user", "hashtag"], name="hashtags_follow_once")
         ]

@@ -160,7 +160,7 @@ class PersonAdmin(UserAdmin):
 
     list_display = [
         "username",
-        "get_full_name",
+        "full_name",
         "email",
         "title",
         "department",
@@ -234,6 +234,10 @@ class PersonAdmin(UserAdmin):
     change_list_template = "admin/people/user/change_list.html"
 
     # --- importing people from a CSV file (people.importing) ---------------------------
+
+    @admin.display(description=_("full name"), ordering="last_name")
+    def full_name(self, obj: User) -> str:
+        return obj.get_full_name()
 
     def get_urls(self):
         return [

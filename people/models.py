@@ -46,6 +46,8 @@ class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -56,6 +58,8 @@ class Location(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -73,10 +77,20 @@ class User(AbstractUser):
 
     title = models.CharField(_("job title"), max_length=120, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
     )
     location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="people"
+        Location,
+        verbose_name=_("location"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
     )
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
@@ -144,8 +158,10 @@ class User(AbstractUser):
     # identity provider refusing them): it is part of the hash each session must match.
     # Database defaults on the columns added since the first release: bench/ scripts and
     # other raw inserts that do not name them keep working.
-    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    session_generation = models.PositiveIntegerField(
+        _("session generation"), default=0, db_default=0, editable=False
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The name and username, lowercased, accents folded and separators as spaces, kept by
     # PostgreSQL: the people picker matches word starts in it without folding 10,000 names on
     # every keystroke.
@@ -153,9 +169,12 @@ class User(AbstractUser):
         expression=name_words("first_name", "last_name", "username"),
         output_field=models.TextField(),
         db_persist=True,
+        verbose_name=_("name for search"),
     )
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         indexes = [
             models.Index(Lower("username"), name="people_user_username_lower"),
             # Trigrams answer the pickers' word-start tests (esn.textsearch.name_word_start)
@@ -237,11 +256,23 @@ class User(AbstractUser):
 class Follow(models.Model):
     """A person following another person: their posts come into the follower's home feed."""
 
-    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_links")
-    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_links")
-    created_at = models.DateTimeField(auto_now_add=True)
+    follower = models.ForeignKey(
+        User,
+        verbose_name=_("who follows"),
+        on_delete=models.CASCADE,
+        related_name="following_links",
+    )
+    followee = models.ForeignKey(
+        User,
+        verbose_name=_("whom they follow"),
+        on_delete=models.CASCADE,
+        related_name="follower_links",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         constraints = [
             models.UniqueConstraint(fields=["follower", "followee"], name="people_follow_once"),
             models.CheckConstraint(
@@ -258,11 +289,20 @@ class Block(models.Model):
     """One person blocking another. The blocked person's events (mentions, replies, likes,
     follows) no longer reach the blocker's inbox or digest, and neither follows the other."""
 
-    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocking_links")
-    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by_links")
-    created_at = models.DateTimeField(auto_now_add=True)
+    blocker = models.ForeignKey(
+        User, verbose_name=_("blocked by"), on_delete=models.CASCADE, related_name="blocking_links"
+    )
+    blocked = models.ForeignKey(
+        User,
+        verbose_name=_("blocked person"),
+        on_delete=models.CASCADE,
+        related_name="blocked_by_links",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
         constraints = [
             models.UniqueConstraint(fields=["blocker", "blocked"], name="people_block_once"),
             models.CheckConstraint(

@@ -49,11 +49,16 @@ class Moderated(models.Model):
     """Removal by a moderator hides content from everyone but keeps it, so it can be
     restored; the author is told why."""
 
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
     removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    removal_reason = models.TextField(blank=True)
+    removal_reason = models.TextField(_("reason for removal"), blank=True)
 
     class Meta:
         abstract = True
@@ -70,6 +75,7 @@ def searchable_text():
         expression=SearchVector(Unaccent(F("body")), config=SEARCH_CONFIG),
         output_field=SearchVectorField(),
         db_persist=True,
+        verbose_name=_("search index"),
     )
 
 
@@ -78,32 +84,48 @@ class Post(Moderated):
     read only through posts.selectors."""
 
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.CASCADE,
+        related_name="posts",
     )
     body = models.TextField(_("text"))
     # Markdown rendered and sanitised once, when the post is saved.
-    body_html = models.TextField(editable=False)
+    body_html = models.TextField(_("text (HTML)"), editable=False)
     mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="mentioned_in_posts", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentioned people"),
+        related_name="mentioned_in_posts",
+        blank=True,
     )
     hashtags = TaggableManager(through=TaggedPost, blank=True, related_name="posts")
     # Null: company-wide. PROTECT: groups are archived, not deleted, while they hold posts.
     group = models.ForeignKey(
-        "groups.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="posts"
+        "groups.Group",
+        verbose_name=_("group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
     )
-    pinned_at = models.DateTimeField(null=True, blank=True)
-    comments_locked = models.BooleanField(default=False)
-    like_count = models.PositiveIntegerField(default=0)
-    comment_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, db_index=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    pinned_at = models.DateTimeField(_("pinned"), null=True, blank=True)
+    comments_locked = models.BooleanField(_("comments locked"), default=False)
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     # Questions: the author (or a manager of the group) may accept one comment as the answer.
     is_question = models.BooleanField(_("question"), default=False, db_default=False)
     accepted_answer = models.ForeignKey(
-        "Comment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "Comment",
+        verbose_name=_("accepted answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     # The language the post is written in (posts.language guesses it on save; the author
     # may correct it), or "" when unknown: a feed limited to some languages still shows it.
     language = models.CharField(
@@ -115,10 +137,14 @@ class Post(Moderated):
         choices=settings.LANGUAGES,
     )
     # The author chose `language` themselves: editing the text does not guess it again.
-    language_set_by_author = models.BooleanField(default=False, db_default=False)
+    language_set_by_author = models.BooleanField(
+        _("language set by author"), default=False, db_default=False
+    )
     search_vector = searchable_text()
 
     class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="posts_newest"),
             # The Unanswered view: open questions, newest first.
@@ -177,21 +203,27 @@ class PostImage(models.Model):
     """An image on a post, served only through posts.views.post_image (which applies the
     visibility policy) under an unguessable key."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
-    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    image = models.ImageField(upload_to=image_path, width_field="width", height_field="height")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    content_type = models.CharField(max_length=40)
-    position = models.PositiveSmallIntegerField(default=0)
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="images"
+    )
+    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    image = models.ImageField(
+        _("image"), upload_to=image_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    content_type = models.CharField(_("content type"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     # What the image shows, for people who cannot see it (screen readers, a failed load).
     # Empty: the author gave none, and the post says "Image 1 of the post".
     alt = models.CharField(
         _("image description"), max_length=IMAGE_ALT_MAX_LENGTH, blank=True, default=""
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("post image")
+        verbose_name_plural = _("post images")
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
@@ -202,21 +234,31 @@ class PostImage(models.Model):
 
 
 class Comment(Moderated):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="comments"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.CASCADE,
+        related_name="comments",
     )
     body = models.TextField(_("comment"))
-    body_html = models.TextField(editable=False)
+    body_html = models.TextField(_("text (HTML)"), editable=False)
     mentions = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="mentioned_in_comments", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mentioned people"),
+        related_name="mentioned_in_comments",
+        blank=True,
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
     search_vector = searchable_text()
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["post", "created_at", "id"], name="comments_thread"),
@@ -241,14 +283,21 @@ class Reaction(models.Model):
     class Kind(models.TextChoices):
         LIKE = "like", _("Like")
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="reactions"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LIKE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="reactions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.LIKE)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("reaction")
+        verbose_name_plural = _("reactions")
         constraints = [
             models.UniqueConstraint(fields=["post", "user", "kind"], name="posts_react_once")
         ]

@@ -13,12 +13,15 @@ class Provisioned(models.Model):
     the directory: guests, admins and integrations made here are not its business."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provisioning"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="provisioning",
+        verbose_name=_("person"),
     )
     user_name = models.CharField(_("SCIM userName"), max_length=255)
     external_id = models.CharField(_("SCIM externalId"), max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("provisioned account")
@@ -39,7 +42,9 @@ class Token(models.Model):
     name = models.CharField(
         _("name"), max_length=100, help_text=_("Which client uses it, e.g. “Entra ID”.")
     )
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(
+        _("token digest (SHA-256)"), max_length=64, unique=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -47,6 +52,7 @@ class Token(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)

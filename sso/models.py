@@ -12,13 +12,16 @@ class Identity(models.Model):
     reassigned at the provider, so it never decides which account someone signs into."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sso_identities",
+        verbose_name=_("person"),
     )
     issuer = models.CharField(_("issuer"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255)
     claims = models.JSONField(_("claims at the last sign-in"), default=dict, blank=True)
     last_login = models.DateTimeField(_("last sign-in"), default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("single sign-on identity")

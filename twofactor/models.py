@@ -23,7 +23,7 @@ class TwoStepPolicy(SiteSettingsRow):
             "step). Other people choose for themselves."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = _("two-step sign-in policy")

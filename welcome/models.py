@@ -99,9 +99,16 @@ class GetStartedDismissal(models.Model):
     """The person closed their Get started card."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
     )
-    dismissed_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(_("dismissed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Get started dismissal")
+        verbose_name_plural = _("Get started dismissals")
 
     def __str__(self) -> str:
         return f"{self.user_id} closed Get started"
@@ -114,9 +121,18 @@ MAX_ACTIVE_ANNOUNCEMENTS = 2
 class Announcement(models.Model):
     """A post pinned to everyone's Home from `starts_at` until `ends_at`."""
 
-    post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="announcements")
+    post = models.ForeignKey(
+        "posts.Post",
+        on_delete=models.CASCADE,
+        related_name="announcements",
+        verbose_name=_("post"),
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
@@ -126,6 +142,7 @@ class Announcement(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("ended by"),
     )
 
     class Meta:
@@ -151,12 +168,22 @@ class AnnouncementDismissal(models.Model):
     """One person no longer wants to see one announcement."""
 
     announcement = models.ForeignKey(
-        Announcement, on_delete=models.CASCADE, related_name="dismissals"
+        Announcement,
+        on_delete=models.CASCADE,
+        related_name="dismissals",
+        verbose_name=_("announcement"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    dismissed_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    dismissed_at = models.DateTimeField(_("dismissed"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("announcement dismissal")
+        verbose_name_plural = _("announcement dismissals")
         constraints = [
             models.UniqueConstraint(fields=["announcement", "user"], name="welcome_dismissed_once")
         ]
