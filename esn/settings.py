@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "twofactor",
+    # Community health in aggregate: roll-ups, small-number suppression, the measurement page.
+    "analytics",
     "esn",
 ]
 
@@ -138,6 +140,8 @@ MIDDLEWARE = [
     # Sends administrators to two-step enrolment or the code when the site requires it.
     "twofactor.middleware.TwoStepPolicyMiddleware",
     "esn.middleware.LastSeenMiddleware",
+    # Active people per day and segment, as Redis HyperLogLogs (issue 15; never fails a request).
+    "analytics.middleware.VisitMiddleware",
     # Turns a sign-in lock into people.views.sign_in_locked's page (AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
 ]
@@ -359,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-inbox-events": {
         "task": "digests.tasks.sweep_inbox_events",
         "schedule": 60.0,
+    },
+    # Community health: yesterday's figures (and the week before, recomputed), at night.
+    "roll-up-analytics": {
+        "task": "analytics.tasks.roll_up_recent",
+        "schedule": crontab(hour=2, minute=40),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")

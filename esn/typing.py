@@ -16,3 +16,4 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
     user: Any
     viewer: Viewer  # esn.middleware.ViewerMiddleware
+    analytics_group_id: int  # set by a group's page, read by analytics.middleware

@@ -18,6 +18,9 @@ urlpatterns = [
     path("posts/", include("posts.urls")),
     path("people/", include("people.urls")),
     path("hashtags/", include("hashtags.urls")),
+    # Community health: /analytics/, a group's insights (/groups/<slug>/insights/) and
+    # /measurement/; before the groups app so its slug pattern does not take "insights".
+    path("", include("analytics.urls")),
     path("groups/", include("groups.urls")),
     path("search/", views.search, name="search"),
     path("pick/people/", pickers.people, name="pick_people"),

@@ -77,6 +77,10 @@ def detail(
     if not place.can_read:
         # A private group's card: name, description, member count, and how to get in.
         return render(request, "groups/detail.html", context, status=status)
+    if place.membership is not None:
+        # Counted among the group's visiting members (analytics.middleware); readers who are
+        # not members do not make a member "only read".
+        request.analytics_group_id = place.group.pk
     cursor = page_cursor(request)
     page = post_selectors.posts_in_group(request.user, group=place.group, cursor=cursor)
     if not cursor:

@@ -180,7 +180,9 @@ RECENT_POSTS = 2000
 
 def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -> list[Expert]:
     """People who wrote about `hashtag` and answered on it in the last `days`, plus people
-    who list it as a skill: at most `limit`, most involved first.
+    who list it as a skill: at most `limit`, most involved first. Only people who chose to
+    be listed (`User.listed_as_knowing`): suggesting experts from what people write is
+    itself a measurement of them, so it waits for their consent.
 
     Counts only what `user` may see (posts and comments through the visibility policy), and
     only people `user` may see (`visible_person_q`: a guest meets members of their groups);
@@ -192,8 +194,10 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
         return []
     since = timezone.now() - timedelta(days=days)
     wide = limit * 4  # enough candidates from each source that the merge ranks well
-    # Only people the viewer may see, and nobody blocked either way.
-    people_q = visible_person_q(user, "author__", hide_blocked=True)
+    # Only people the viewer may see, nobody blocked either way, and only those who opted in.
+    people_q = visible_person_q(user, "author__", hide_blocked=True) & Q(
+        author__listed_as_knowing=True
+    )
 
     # The tag's newest posts of the window, at most RECENT_POSTS of them, off its own index:
     # a tag on thousands of posts a month costs the same as a quiet one.
@@ -231,7 +235,9 @@ def who_knows(user: User, hashtag: Hashtag, *, days: int = 90, limit: int = 6) -
         expert.answers, expert.accepted = row["n"], row["accepted"]
     skilled = (
         User.objects.filter(
-            visible_person_q(user, hide_blocked=True), skills__in=_skill_tag_ids(hashtag)
+            visible_person_q(user, hide_blocked=True),
+            listed_as_knowing=True,
+            skills__in=_skill_tag_ids(hashtag),
         )
         .exclude(pk=user.pk)
         .order_by("pk")

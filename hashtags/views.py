@@ -7,6 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.analytics import can_see_hashtag_figures
+from analytics import selectors as analytics_selectors
+from analytics.charts import bar_chart
 from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
@@ -41,6 +44,13 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     }
     if not cursor:
         context["experts"] = selectors.who_knows(request.user, hashtag)
+        if can_see_hashtag_figures(request.user):
+            # Counts of what every employee can read: part of the page, like the posts.
+            figures = analytics_selectors.hashtag_figures(hashtag)
+            context["tag_figures"] = figures
+            context["tag_chart"] = bar_chart(
+                figures.uses.points, k=figures.k, title=figures.uses.label, id="chart-tag-use"
+            )
     return render_feed(request, page=page, template="hashtags/detail.html", context=context)
 
 

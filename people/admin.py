@@ -185,7 +185,18 @@ class PersonAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (
             _("Profile"),
-            {"fields": ["title", "department", "location", "bio", "avatar", "skills", "language"]},
+            {
+                "fields": [
+                    "title",
+                    "department",
+                    "location",
+                    "bio",
+                    "avatar",
+                    "skills",
+                    "language",
+                    "listed_as_knowing",
+                ]
+            },
         ),
         (
             _("External guest"),

@@ -84,6 +84,7 @@ class ProfileForm(forms.ModelForm):
             "location",
             "organisation",
             "bio",
+            "listed_as_knowing",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
@@ -103,6 +104,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["avatar"].help_text = _(
             "JPEG, PNG, GIF or WebP, at most %(mb)d MB. Shown round, so a square photo works best."
         ) % {"mb": settings.IMAGE_MAX_BYTES // (1024 * 1024)}
+        self.fields["listed_as_knowing"].widget.attrs["aria-describedby"] = "listed-as-knowing-help"
         if self.instance.pk and "skills" not in self.initial:
             self.initial["skills"] = [tag.name for tag in self.instance.skills.all()]
 

@@ -154,6 +154,18 @@ class User(AbstractUser):
     only_read_languages_in_feed = models.BooleanField(
         _("show only posts in the languages I read"), default=False, db_default=False
     )
+    # Consent first: suggesting experts from what people write is itself a measurement of
+    # them, so nobody is listed under "Who knows" until they say so (existing people too).
+    listed_as_knowing = models.BooleanField(
+        _("list me under 'Who knows' on hashtag pages"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Colleagues who look at a hashtag see you listed as someone who knows about it, "
+            "with the number of your posts and answers on it and whether it is one of your "
+            "skills. Off: you are never suggested, whatever you write."
+        ),
+    )
     # Raised to end every session of this person at once, on every device (leaving, or the
     # identity provider refusing them): it is part of the hash each session must match.
     # Database defaults on the columns added since the first release: bench/ scripts and

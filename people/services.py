@@ -24,8 +24,23 @@ from people.models import Block, Follow, User
 
 # What a person may change on their own profile: a guest names their organisation instead of
 # an internal department and location.
-EMPLOYEE_PROFILE_FIELDS = {"first_name", "last_name", "title", "department", "location", "bio"}
-GUEST_PROFILE_FIELDS = {"first_name", "last_name", "title", "organisation", "bio"}
+EMPLOYEE_PROFILE_FIELDS = {
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "location",
+    "bio",
+    "listed_as_knowing",
+}
+GUEST_PROFILE_FIELDS = {
+    "first_name",
+    "last_name",
+    "title",
+    "organisation",
+    "bio",
+    "listed_as_knowing",
+}
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from analytics.models import AnalyticsSettings
 from digests import services as inbox_services
 from people.models import LanguageSettings
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory
@@ -26,6 +27,8 @@ def _media_and_cache(settings, tmp_path):
     # The site's language, as a running site has it cached (people.models.LanguageSettings):
     # pages and digests read it on every request, and count no query for it.
     cache.set(LanguageSettings.CACHE_KEY, LanguageSettings(pk=1), 300)
+    # Likewise the smallest group size of community-health figures (hashtag pages read it).
+    cache.set(AnalyticsSettings.CACHE_KEY, AnalyticsSettings(pk=1), 300)
 
 
 @pytest.fixture

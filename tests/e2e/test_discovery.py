@@ -17,13 +17,20 @@ from tests.factories import DepartmentFactory, LocationFactory, UserFactory, mak
 
 def test_follow_and_join_from_the_home_page_then_ask_who_knows(page):
     mia = UserFactory(username="mia.member", first_name="Mia", last_name="Member")
-    carl = UserFactory(username="carl.colleague", first_name="Carl", last_name="Colleague")
+    # Both chose to be listed under "Who knows" (it is opt-in).
+    carl = UserFactory(
+        username="carl.colleague",
+        first_name="Carl",
+        last_name="Colleague",
+        listed_as_knowing=True,
+    )
     fay = UserFactory(
         username="fay.finance",
         first_name="Fay",
         last_name="Finance",
         department=DepartmentFactory(name="Finance"),
         location=LocationFactory(name="Lisbon"),
+        listed_as_knowing=True,
     )
     follow_person(follower=mia, followee=carl)
     club = group_services.create_group(creator=carl, name="Running Club", kind=Group.Kind.OPEN)

@@ -717,7 +717,15 @@ def test_who_knows_counts_only_visible_content_and_people(world, viewer):
     """ "Who knows about #tag": posts and answers counted through the policy, people through
     visible_people. A helper answers on every post; each viewer sees them answer only the
     posts they may see themselves."""
-    helper = UserFactory(username="hal.helper", first_name="Hal", last_name="Helper", title="")
+    helper = UserFactory(
+        username="hal.helper",
+        first_name="Hal",
+        last_name="Helper",
+        title="",
+        listed_as_knowing=True,
+    )
+    # Both chose to be listed (it is opt-in): what is left to decide is what the viewer sees.
+    User.objects.filter(pk=world.author.pk).update(listed_as_knowing=True)
     for name in POSTS:
         post = Post.objects.get(pk=world.posts[name].pk)
         Comment.objects.create(post=post, author=helper, body="answer", body_html="answer")

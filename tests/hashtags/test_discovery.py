@@ -16,6 +16,7 @@ from groups.models import Group
 from hashtags.models import Hashtag
 from hashtags.selectors import trending_hashtags, who_knows
 from hashtags.services import follow_hashtag
+from people.models import User
 from people.services import block_person, follow_person
 from posts import services as post_services
 from posts.models import Post
@@ -29,6 +30,13 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def tag(slug: str) -> Hashtag:
     return Hashtag.objects.get(slug=slug)
+
+
+def listed(*people: User) -> None:
+    """They chose to be listed under "Who knows" (their profile switch; off by default)."""
+    User.objects.filter(pk__in=[p.pk for p in people]).update(listed_as_knowing=True)
+    for person in people:
+        person.listed_as_knowing = True
 
 
 def accept(post: Post, answer) -> None:
@@ -123,7 +131,8 @@ def test_home_page_side_cards_have_a_trending_card(member_client, member, collea
 
 
 def test_who_knows_counts_posts_answers_and_accepted_answers(member, colleague, outsider):
-    asker = UserFactory(username="ask.er")
+    asker = UserFactory(username="ask.er", listed_as_knowing=True)
+    listed(colleague, outsider)
     for i in range(4):
         make_post(colleague, f"tip {i} on #python")
     question = make_post(asker, "How do I profile #python code?")
@@ -148,7 +157,8 @@ def test_who_knows_counts_posts_answers_and_accepted_answers(member, colleague, 
 def test_who_knows_includes_people_listing_the_tag_as_a_skill(member, colleague, outsider):
     make_post(colleague, "#Code_Review checklist")
     outsider.skills.add("code review")  # a space reads as the underscore a tag cannot hold
-    UserFactory(username="near.miss").skills.add("review")
+    UserFactory(username="near.miss", listed_as_knowing=True).skills.add("review")
+    listed(colleague, outsider)
 
     experts = {e.person.username: e for e in who_knows(member, tag("code_review"))}
 
@@ -157,6 +167,7 @@ def test_who_knows_includes_people_listing_the_tag_as_a_skill(member, colleague,
 
 
 def test_who_knows_never_counts_what_the_viewer_cannot_see(member, colleague, outsider):
+    listed(colleague)
     secret = make_group(colleague, Group.Kind.SECRET, name="Hush")
     add_member(secret, colleague, member)
     make_post(colleague, "open #pricing notes")
@@ -177,12 +188,14 @@ def test_a_guest_sees_only_members_of_their_groups_in_who_knows(member, colleagu
     make_post(colleague, "#go_live checklist", group=partners)
     make_post(outsider, "my #go_live notes")  # company-wide: not for the guest
     outsider.skills.add("go_live")
+    listed(colleague, outsider)  # Olga chose to be listed: the guest still may not see her
 
     assert [e.person.username for e in who_knows(guest, tag("go_live"))] == ["carl.colleague"]
 
 
 def test_who_knows_leaves_out_the_viewer_and_blocks_either_way(member, colleague, outsider):
     blocker = UserFactory(username="bea.blocker")
+    listed(member, colleague, outsider, blocker)
     for person in (member, colleague, outsider, blocker):
         make_post(person, "#hiring tips")
     block_person(blocker=member, blocked=colleague)
@@ -193,7 +206,7 @@ def test_who_knows_leaves_out_the_viewer_and_blocks_either_way(member, colleague
 
 def test_who_knows_shows_at_most_six_people(member):
     for i in range(9):
-        make_post(UserFactory(username=f"expert{i}"), "#budget thoughts")
+        make_post(UserFactory(username=f"expert{i}", listed_as_knowing=True), "#budget thoughts")
     assert len(who_knows(member, tag("budget"))) == 6
 
 
@@ -205,6 +218,7 @@ def test_hashtag_page_says_why_each_person_knows(member_client, member, colleagu
     post_services.add_comment(post=first, author=colleague, body="answer")
     post_services.add_comment(post=second, author=colleague, body="answer")
     outsider.skills.add("Onboarding")
+    listed(colleague, outsider)
 
     html = member_client.get(reverse("hashtags:detail", args=["onboarding"])).text
 
@@ -215,9 +229,11 @@ def test_hashtag_page_says_why_each_person_knows(member_client, member, colleagu
 
 
 def test_who_knows_queries_are_bounded(member, colleague, django_assert_max_num_queries):
+    listed(colleague)
+
     def grow(n: int) -> None:
         for _i in range(n):
-            person = UserFactory()
+            person = UserFactory(listed_as_knowing=True)
             person.skills.add("metrics")
             post = make_post(person, "#metrics matter")
             post_services.add_comment(post=post, author=colleague, body="agreed")
@@ -231,6 +247,56 @@ def test_who_knows_queries_are_bounded(member, colleague, django_assert_max_num_
     grow(20)
     with django_assert_max_num_queries(5):
         assert len(who_knows(member, hashtag)) == 6
+
+
+def test_who_knows_never_lists_someone_who_did_not_opt_in(member, colleague, outsider):
+    """Suggesting experts measures people: however much someone writes, answers or lists
+    the skill, they are not suggested until they choose to be."""
+    listed(outsider)
+    for i in range(30):
+        make_post(colleague, f"#kubernetes war story {i}")
+    colleague.skills.add("kubernetes")
+    question = make_post(outsider, "How do we size #kubernetes nodes?")
+    answer = post_services.add_comment(post=question, author=colleague, body="Measure first.")
+    accept(question, answer)
+    make_post(outsider, "my #kubernetes notes")
+
+    assert [e.person.username for e in who_knows(member, tag("kubernetes"))] == ["olga.outsider"]
+
+
+def test_nobody_is_listed_as_knowing_until_they_choose_to_be(db):
+    person = UserFactory()
+    person.refresh_from_db()
+    assert person.listed_as_knowing is False
+    assert User._meta.get_field("listed_as_knowing").db_default is False
+
+
+def test_the_card_says_so_when_nobody_who_chose_to_be_listed_knows(
+    member_client, member, colleague
+):
+    for i in range(3):
+        make_post(colleague, f"#quarterly_close step {i}")
+    colleague.skills.add("quarterly_close")
+
+    html = member_client.get(reverse("hashtags:detail", args=["quarterly_close"])).text
+
+    panel = html.split('id="who-knows-title"')[1].split("</section>")[0]
+    assert "Carl Colleague" not in panel and "<li" not in panel
+    assert "Nobody who chose to be listed has written or answered here lately" in panel
+    assert "Only colleagues who chose to be listed appear here" in panel
+    assert f'href="{reverse("people:edit_profile")}#who-knows"' in panel
+
+
+def test_the_card_tells_who_appears_and_where_to_choose(member_client, member, colleague):
+    listed(colleague, member)
+    make_post(colleague, "#forecast notes")
+
+    html = member_client.get(reverse("hashtags:detail", args=["forecast"])).text
+
+    panel = html.split('id="who-knows-title"')[1].split("</section>")[0]
+    assert "Carl Colleague" in panel and "Nobody who chose" not in panel
+    # Mia chose to be listed herself: the link is to change it, not to list herself.
+    assert "as you did" in panel and "change it in your profile" in panel
 
 
 # --- muting a hashtag --------------------------------------------------------------------------

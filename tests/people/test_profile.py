@@ -64,6 +64,59 @@ def test_the_form_says_markdown_works(member_client):
     assert "Markdown works: **bold**" in member_client.get(EDIT).text
 
 
+# --- "who knows" is opt-in ------------------------------------------------------------------
+
+
+def test_the_who_knows_switch_is_off_until_chosen_and_saves_with_the_rest(member_client, member):
+    sales = DepartmentFactory(name="Sales")
+    form = member_client.get(EDIT).text
+    switch = form.split('name="listed_as_knowing"', 1)[1].split(">", 1)[0]
+    assert "checked" not in switch and 'aria-describedby="listed-as-knowing-help"' in switch
+    assert "List me under &#x27;Who knows&#x27; on hashtag pages" in form
+    assert "Colleagues who look at a hashtag see you listed" in form
+
+    response = member_client.post(
+        EDIT,
+        _data(title="Analyst", department=sales.pk, skills="Budgets", listed_as_knowing="on"),
+    )
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.listed_as_knowing
+    assert (member.title, member.department, list(member.skills.names())) == (
+        "Analyst",
+        sales,
+        ["Budgets"],
+    )
+    assert "checked" in member_client.get(EDIT).text.split('name="listed_as_knowing"', 1)[1]
+
+    member_client.post(EDIT, _data(title="Analyst", department=sales.pk, skills="Budgets"))
+    member.refresh_from_db()
+    assert not member.listed_as_knowing and member.title == "Analyst"
+
+
+def test_a_guest_may_choose_to_be_listed_too(client, guest):
+    client.force_login(guest)
+    client.post(
+        EDIT,
+        _data(
+            first_name="Gus",
+            last_name="Guest",
+            organisation="Acme Partners",
+            listed_as_knowing="on",
+        ),
+    )
+    guest.refresh_from_db()
+    assert guest.listed_as_knowing and guest.organisation == "Acme Partners"
+
+
+def test_the_admin_user_page_shows_the_switch_with_the_profile(admin_client, member):
+    page = admin_client.get(reverse("admin:people_user_change", args=[member.pk])).text
+    profile = page.split(">Profile</", 1)[1].split(">External guest</", 1)[0]
+    assert 'name="listed_as_knowing"' in profile
+    assert "List me under &#x27;Who knows&#x27; on hashtag pages" in profile
+
+
 # --- skills --------------------------------------------------------------------------------
 
 

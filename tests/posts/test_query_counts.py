@@ -274,11 +274,12 @@ def test_hashtag_page_runs_a_bounded_number_of_queries(
     # 5 candidate ids from the tag's index, 6 posts with authors, 7 images, 8 hashtags,
     # 9 my likes, 10 whether I follow the tag, 11 whether I muted it, 12 the inbox's unread
     # badge; "who knows" (first page only): 13 posts per author, 14 answers per person,
-    # 15 skills spelled like the tag, 16 people listing one, 17 those people
+    # 15 skills spelled like the tag, 16 people listing one, 17 those people; 18 the tag's
+    # use over time (community health, one query)
     _assert_view_bounded(
         member_client,
         reverse("hashtags:detail", args=["topic"]),
-        n_queries=17,
+        n_queries=18,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,

@@ -471,8 +471,9 @@ class Seeder:
     def make_this_week(self) -> None:
         """A company-wide conversation several departments join (so "Trending" has a clear
         top), one loud account (which ranks below it: trending counts people, not posts), an
-        answered question, and skills spelled like the hashtags people use (so "Who knows
-        about #tag" lists them). Its own random source: the data above stays the same."""
+        answered question, skills spelled like the hashtags people use, and a handful of
+        people who chose to be listed under "Who knows about #tag" (so it lists someone). Its
+        own random source: the data above stays the same."""
         rng = random.Random(2027)  # noqa: S311
         voices = [
             ("Question for Friday's #town_hall: {q}", 7),
@@ -490,8 +491,10 @@ class Seeder:
         ]
         employees = [p for p in self.people if not p.is_guest]
         written = []
+        spoke: list[list[User]] = []
         for text, voices_n in voices:
-            for n, author in enumerate(rng.sample(employees, voices_n), start=1):
+            spoke.append(rng.sample(employees, voices_n))
+            for n, author in enumerate(spoke[-1], start=1):
                 body = text.format(q=rng.choice(asks), n=n)
                 post = post_services.create_post(author=author, body=body)
                 written.append((post, self.now - timedelta(hours=rng.randint(2, 6 * 24))))
@@ -517,9 +520,23 @@ class Seeder:
             is_question=True, accepted_answer=answer, answered_at=answered + timedelta(minutes=5)
         )
         # Skills as hashtags: some people list the tag of a topic of their department.
-        for person in rng.sample(employees, 16):
+        skilled = rng.sample(employees, 16)
+        for person in skilled:
             prefix = DEPARTMENTS[person.department.name][0]
             person.skills.add(f"{prefix}_{rng.choice(TOPICS[prefix])}")
+        # "Who knows" lists only people who chose to be listed (nobody is by default): a
+        # handful did, among those who spoke up this week and those who list a skill, so the
+        # card has names. Never Ana, the demo's own login: the card leaves out its viewer.
+        town_hall, code_review, skill = (
+            [p for p in group if p != self.ana] for group in (spoke[0], spoke[1], skilled)
+        )
+        listed = {
+            *rng.sample(town_hall, 3),
+            *rng.sample(code_review, 3),
+            *rng.sample(skill, 3),
+            *([helper] if helper != self.ana else []),
+        }
+        User.objects.filter(pk__in=[p.pk for p in listed]).update(listed_as_knowing=True)
 
     def _backdate_likes(self, posted_at: dict[int, datetime]) -> None:
         # Likes come after their post, never in the future. Drawn last, so the people,

@@ -1,0 +1,511 @@
+"""The figures a page shows, read from the roll-ups and passed through small-number
+suppression (analytics.privacy) before anything leaves this module. Nothing here reads a
+person: the unanswered-questions list is content, read through the access layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from access.posts import visible_posts
+from analytics.models import AnalyticsSettings, Figure, Period, Segment
+from analytics.privacy import Cell, apply_k, protect_grid, protect_partition, share
+from analytics.rollup import UNANSWERED_AFTER
+from hashtags.models import Hashtag
+from people.models import Department, Location
+from posts.models import Comment, Post, Reaction
+
+# How far back each period looks.
+SPAN_COUNT = {Period.DAY: 30, Period.WEEK: 12, Period.MONTH: 12}
+# Counts that add up: a day's posts are part of its week's and its month's. Distinct people
+# do not add up over time (the same person on two days), so only these are protected against
+# subtraction over time; across departments every figure adds up (one department each).
+ADDITIVE = {
+    "posts",
+    "comments",
+    "reactions",
+    "questions",
+    "joins",
+    "leaves",
+    "questions_answered",
+    "questions_accepted",
+    "unanswered_48h",
+}
+# A hashtag is "new" in a period when it was first used then by at least k people, and
+# "crossing" when people from this many departments used it.
+CROSSING_DEPARTMENTS = 3
+
+
+def k_value() -> int:
+    return AnalyticsSettings.current().k
+
+
+def period_starts(period: str, *, today: date | None = None) -> list[date]:
+    """The starts of the last complete-or-running periods up to yesterday, oldest first."""
+    last = (today or timezone.localdate()) - timedelta(days=1)
+    count = SPAN_COUNT[Period(period)]
+    if period == Period.DAY:
+        return [last - timedelta(days=i) for i in range(count - 1, -1, -1)]
+    if period == Period.WEEK:
+        monday = last - timedelta(days=last.weekday())
+        return [monday - timedelta(weeks=i) for i in range(count - 1, -1, -1)]
+    starts = [last.replace(day=1)]
+    while len(starts) < count:
+        starts.insert(0, (starts[0] - timedelta(days=1)).replace(day=1))
+    return starts
+
+
+def period_label(period: str, start: date) -> str:
+    if period == Period.DAY:
+        return date_format(start, "SHORT_DATE_FORMAT")
+    if period == Period.WEEK:
+        return _("week of %(day)s") % {"day": date_format(start, "j M")}
+    return date_format(start, "YEAR_MONTH_FORMAT")
+
+
+@dataclass
+class Series:
+    metric: str
+    label: str
+    points: list[tuple[str, Cell]]
+    percent: bool = False
+    hours: bool = False
+
+    @property
+    def latest(self) -> Cell:
+        return self.points[-1][1] if self.points else Cell(None)
+
+
+def _read(
+    segment: str, segment_ids: list[int] | None, period: str, starts: list[date]
+) -> dict[tuple[int, int, str, date], Cell]:
+    figures = Figure.objects.filter(segment=segment, period=period, start__in=starts)
+    if segment_ids is not None:
+        figures = figures.filter(segment_id__in=segment_ids)
+    return {
+        (f.segment_id, f.other_id, f.metric, f.start): Cell(float(f.value), f.people)
+        for f in figures.only("segment_id", "other_id", "metric", "start", "value", "people")
+    }
+
+
+def _protect_days_against_parents(
+    segment: str, segment_id: int, starts: list[date], cells: dict, k: int
+) -> None:
+    """Days are parts of weeks and months that are shown elsewhere: for the counts that add
+    up, a lone hidden day beside its shown week (or month) is protected by hiding another."""
+    if not starts:
+        return
+    weeks = sorted({d - timedelta(days=d.weekday()) for d in starts})
+    months = sorted({d.replace(day=1) for d in starts})
+    parents = {
+        **{(Period.WEEK, w): w for w in weeks},
+        **{(Period.MONTH, m): m for m in months},
+    }
+    stored = Figure.objects.filter(
+        segment=segment,
+        segment_id=segment_id,
+        metric__in=ADDITIVE,
+        period__in=[Period.WEEK, Period.MONTH],
+        start__in=[start for _p, start in parents],
+    ).only("period", "start", "metric", "value", "people")
+    for parent_figure in stored:
+        parent = Cell(float(parent_figure.value), parent_figure.people)
+        apply_k([parent], k)
+        if parent_figure.period == Period.WEEK:
+            end = parent_figure.start + timedelta(days=7)
+        else:
+            end = (parent_figure.start + timedelta(days=32)).replace(day=1)
+        # Every day of the parent, shown here or not: a day outside the page is still a part.
+        children = []
+        for offset in range((end - parent_figure.start).days):
+            day = parent_figure.start + timedelta(days=offset)
+            cell = cells.get((segment_id, 0, parent_figure.metric, day))
+            if cell is None and day not in starts:
+                # A day not on this page: its figure reads as shown (if big enough) elsewhere.
+                continue
+            if cell is not None:
+                children.append(cell)
+        protect_partition(parent, children)
+
+
+def _series(
+    cells: dict,
+    segment_id: int,
+    metric: str,
+    label: Any,
+    period: str,
+    starts: list[date],
+    **kind: bool,
+) -> Series:
+    points = [
+        (
+            period_label(period, start),
+            cells.get(
+                (segment_id, 0, metric, start), Cell(0.0, 0) if metric in ADDITIVE else Cell(None)
+            ),
+        )
+        for start in starts
+    ]
+    return Series(metric, str(label), points, **kind)
+
+
+def _share_series(
+    parts: Series, wholes: Series, label: Any, k: int, *, rest: bool = False
+) -> Series:
+    """part / whole per period (or, with `rest`, (whole - part) / whole)."""
+    points = []
+    for (name, part), (_n, whole) in zip(parts.points, wholes.points, strict=True):
+        if rest and part.value is not None and whole.value is not None:
+            part = Cell(
+                whole.value - part.value,
+                None if whole.people is None or part.people is None else whole.people - part.people,
+                hidden=part.hidden,
+            )
+        points.append((name, share(part, whole, k)))
+    return Series(parts.metric + "_share", str(label), points, percent=True)
+
+
+SITE_SERIES = [
+    ("active_people", gettext_lazy("People who used the network")),
+    ("contributors", gettext_lazy("People who posted, commented or reacted")),
+    ("posts", gettext_lazy("Posts")),
+    ("comments", gettext_lazy("Comments and answers")),
+    ("reactions", gettext_lazy("Likes")),
+    ("questions", gettext_lazy("Questions")),
+]
+
+
+@dataclass
+class Breakdown:
+    """A table of segments (departments or locations) × metrics for one period."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    total: list[Cell]
+
+
+@dataclass
+class Grid:
+    names: list[str]
+    rows: list[tuple[str, list[Cell]]]
+
+
+@dataclass
+class SiteOverview:
+    period: str
+    k: int
+    series: list[Series]
+    shares: list[Series]
+    answers: list[Series]
+    breakdowns: list[Breakdown]
+    grid: Grid | None
+    groups: dict[str, Cell]
+    new_hashtags: list[tuple[Hashtag, Cell]] = field(default_factory=list)
+    crossing_hashtags: list[tuple[Hashtag, Cell]] = field(default_factory=list)
+
+
+def site_overview(period: str, *, today: date | None = None) -> SiteOverview:
+    k = k_value()
+    starts = period_starts(period, today=today)
+    cells = _read(Segment.SITE, [0], period, starts)
+    apply_k(cells.values(), k)
+    if period == Period.DAY:
+        _protect_days_against_parents(Segment.SITE, 0, starts, cells, k)
+    series = [_series(cells, 0, m, label, period, starts) for m, label in SITE_SERIES]
+    by_metric = {s.metric: s for s in series}
+
+    def get(metric: str, **kind: bool) -> Series:
+        return _series(cells, 0, metric, metric, period, starts, **kind)
+
+    shares = [
+        _share_series(
+            by_metric["contributors"],
+            by_metric["active_people"],
+            _("Share who only read"),
+            k,
+            rest=True,
+        ),
+        _share_series(
+            get("across_departments"),
+            get("interactions_departments"),
+            _("Comments and likes across departments"),
+            k,
+        ),
+        _share_series(
+            get("across_locations"),
+            get("interactions_locations"),
+            _("Comments and likes across locations"),
+            k,
+        ),
+    ]
+    questions = by_metric["questions"]
+    answers = [
+        _share_series(get("questions_answered"), questions, _("Questions answered"), k),
+        _share_series(
+            get("questions_accepted"), questions, _("Questions with an accepted answer"), k
+        ),
+        Series(
+            "median_first_answer_s",
+            _("Median time to a first answer"),
+            get("median_first_answer_s").points,
+            hours=True,
+        ),
+        Series(
+            "median_accepted_s",
+            _("Median time to an accepted answer"),
+            get("median_accepted_s").points,
+            hours=True,
+        ),
+        Series(
+            "unanswered_48h",
+            _("Questions still unanswered after 48 hours"),
+            get("unanswered_48h").points,
+        ),
+    ]
+    latest = starts[-1]
+    groups = {
+        metric: cells.get((0, 0, metric, latest), Cell(0.0, None))
+        for metric in ("groups_created", "groups_active", "groups_idle")
+    }
+    overview = SiteOverview(
+        period=period,
+        k=k,
+        series=series,
+        shares=shares,
+        answers=answers,
+        breakdowns=[
+            _breakdown(
+                Segment.DEPARTMENT, Department, _("By department"), period, latest, cells, k
+            ),
+            _breakdown(Segment.LOCATION, Location, _("By location"), period, latest, cells, k),
+        ],
+        grid=_department_grid(period, latest, cells, k),
+        groups=groups,
+    )
+    _hashtag_lists(overview, period, latest, k)
+    return overview
+
+
+BREAKDOWN_METRICS = [
+    ("active_people", gettext_lazy("Used the network")),
+    ("contributors", gettext_lazy("Took part")),
+    ("posts", gettext_lazy("Posts")),
+    ("comments", gettext_lazy("Comments")),
+    ("reactions", gettext_lazy("Likes")),
+]
+
+
+def _breakdown(
+    segment: str, model: Any, title: str, period: str, start: date, site_cells: dict, k: int
+) -> Breakdown:
+    """Each department (or location), and "not set" for people without one: together they
+    are the whole network, so every column is protected against subtraction from the total."""
+    names = dict(model.objects.values_list("pk", "name"))
+    cells = _read(segment, None, period, [start])
+    apply_k(cells.values(), k)
+    ids = sorted(names, key=lambda pk: names[pk].lower()) + [0]
+    rows = []
+    for pk in ids:
+        row = [
+            cells.get((pk, 0, metric, start), Cell(0.0, 0)) for metric, _label in BREAKDOWN_METRICS
+        ]
+        rows.append((names.get(pk, str(_("Not set"))), row))
+    total = [
+        site_cells.get((0, 0, metric, start), Cell(0.0, 0)) for metric, _l in BREAKDOWN_METRICS
+    ]
+    protect_grid(
+        [(total[i], [row[i] for _name, row in rows]) for i in range(len(BREAKDOWN_METRICS))]
+    )
+    # A segment where nothing was counted adds nothing to read.
+    rows = [(name, row) for name, row in rows if any(c.value for c in row)]
+    return Breakdown(title, [str(label) for _m, label in BREAKDOWN_METRICS], rows, total)
+
+
+def _department_grid(period: str, start: date, site_cells: dict, k: int) -> Grid | None:
+    cells = _read(Segment.DEPARTMENT_PAIR, None, period, [start])
+    if not cells:
+        return None
+    apply_k(cells.values(), k)
+    names = dict(Department.objects.values_list("pk", "name"))
+    ids = sorted(
+        {key[0] for key in cells} | {key[1] for key in cells}, key=lambda pk: names.get(pk, "")
+    )
+    grid = [[cells.get((a, b, "interactions", start), Cell(0.0, 0)) for b in ids] for a in ids]
+    total = site_cells.get((0, 0, "interactions_departments", start), Cell(None))
+    everything = [cell for row in grid for cell in row]
+    row_totals = [(None, row) for row in grid]
+    protect_grid([(total, everything), *row_totals])
+    labels = [names.get(pk, "?") for pk in ids]
+    return Grid(labels, list(zip(labels, grid, strict=True)))
+
+
+def _hashtag_lists(overview: SiteOverview, period: str, start: date, k: int) -> None:
+    cells = _read(Segment.HASHTAG, None, period, [start])
+    apply_k(cells.values(), k)
+    ids = {key[0] for key, cell in cells.items() if cell.shown}
+    if not ids:
+        return
+    tags = Hashtag.objects.in_bulk(ids)
+    for tag_id in ids:
+        tag = tags.get(tag_id)
+        if tag is None:
+            continue
+        posts = cells.get((tag_id, 0, "posts", start), Cell(None))
+        departments = cells.get((tag_id, 0, "departments", start), Cell(None))
+        if timezone.localdate(tag.created_at) >= start and posts.shown:
+            overview.new_hashtags.append((tag, posts))
+        if departments.shown and (departments.value or 0) >= CROSSING_DEPARTMENTS:
+            overview.crossing_hashtags.append((tag, departments))
+    overview.new_hashtags.sort(key=lambda item: -(item[1].value or 0))
+    overview.crossing_hashtags.sort(key=lambda item: -(item[1].value or 0))
+
+
+# --- a group's insights ---------------------------------------------------------------------
+
+GROUP_SERIES = [
+    ("members", gettext_lazy("Members")),
+    ("joins", gettext_lazy("People who joined")),
+    ("leaves", gettext_lazy("People who left")),
+    ("active_members", gettext_lazy("Members who posted, commented or reacted")),
+    ("posts", gettext_lazy("Posts")),
+    ("comments", gettext_lazy("Replies")),
+    ("questions", gettext_lazy("Questions")),
+]
+
+
+@dataclass
+class GroupInsights:
+    period: str
+    k: int
+    series: list[Series]
+    shares: list[Series]
+    median_first_reply: Series
+    unanswered: list[Post]
+
+
+def group_insights(
+    viewer: Any, group: Any, period: str, *, today: date | None = None
+) -> GroupInsights:
+    k = k_value()
+    starts = period_starts(period, today=today)
+    cells = _read(Segment.GROUP, [group.pk], period, starts)
+    apply_k(cells.values(), k)
+    if period == Period.DAY:
+        _protect_days_against_parents(Segment.GROUP, group.pk, starts, cells, k)
+    series = [_series(cells, group.pk, m, label, period, starts) for m, label in GROUP_SERIES]
+    by_metric = {s.metric: s for s in series}
+
+    def get(metric: str, **kind: bool) -> Series:
+        return _series(cells, group.pk, metric, metric, period, starts, **kind)
+
+    visitors = get("active_people")
+    shares = [
+        _share_series(
+            by_metric["active_members"],
+            visitors,
+            _("Share of visiting members who only read"),
+            k,
+            rest=True,
+        ),
+        _share_series(
+            get("questions_answered"), by_metric["questions"], _("Questions answered"), k
+        ),
+    ]
+    reply = get("median_first_reply_s", hours=True)
+    reply.label = str(_("Median time to a first reply"))
+    return GroupInsights(
+        period=period,
+        k=k,
+        series=series,
+        shares=shares,
+        median_first_reply=reply,
+        unanswered=list(unanswered_questions(viewer, group)[:20]),
+    )
+
+
+def unanswered_questions(viewer: Any, group: Any) -> QuerySet[Post]:
+    """Questions in the group that nobody else has answered after 48 hours: content the
+    viewer may read, oldest first (they have waited longest)."""
+    cutoff = timezone.now() - UNANSWERED_AFTER
+    others = Comment.objects.filter(post=OuterRef("pk"), removed_at__isnull=True).exclude(
+        author=OuterRef("author")
+    )
+    return (
+        visible_posts(viewer)
+        .filter(group=group, is_question=True, created_at__lte=cutoff)
+        .filter(~Exists(others))
+        .select_related("author", "group")
+        .order_by("created_at", "id")
+    )
+
+
+# --- a hashtag's page ------------------------------------------------------------------------
+
+
+@dataclass
+class HashtagFigures:
+    k: int
+    uses: Series
+    departments: Cell
+
+
+def hashtag_figures(tag: Hashtag, *, today: date | None = None) -> HashtagFigures:
+    """Posts per week over the last twelve weeks, and this month's departments: one query."""
+    k = k_value()
+    weeks = period_starts(Period.WEEK, today=today)
+    month = period_starts(Period.MONTH, today=today)[-1]
+    stored = Figure.objects.filter(segment=Segment.HASHTAG, segment_id=tag.pk).filter(
+        Q(period=Period.WEEK, start__in=weeks, metric="posts")
+        | Q(period=Period.MONTH, start=month, metric="departments")
+    )
+    cells = {
+        (f.segment_id, f.other_id, f.metric, f.start): Cell(float(f.value), f.people)
+        for f in stored.only("segment_id", "other_id", "metric", "start", "value", "people")
+    }
+    apply_k(cells.values(), k)
+    uses = _series(cells, tag.pk, "posts", _("Posts with this hashtag"), Period.WEEK, weeks)
+    departments = cells.get((tag.pk, 0, "departments", month), Cell(None))
+    return HashtagFigures(k, uses, departments)
+
+
+# --- a person's own numbers ------------------------------------------------------------------
+
+
+@dataclass
+class OwnNumbers:
+    days: int
+    posts: int
+    comments: int
+    likes_given: int
+    likes_received: int
+    answers_accepted: int
+
+
+def own_numbers(user: Any, *, days: int = 30) -> OwnNumbers:
+    """The person's own activity, for their eyes only: counted now from their content, never
+    stored, never shown to anybody else."""
+    since = timezone.now() - timedelta(days=days)
+    return OwnNumbers(
+        days=days,
+        posts=Post.objects.filter(
+            author=user, created_at__gte=since, removed_at__isnull=True
+        ).count(),
+        comments=Comment.objects.filter(
+            author=user, created_at__gte=since, removed_at__isnull=True
+        ).count(),
+        likes_given=Reaction.objects.filter(user=user, created_at__gte=since).count(),
+        likes_received=Reaction.objects.filter(post__author=user, created_at__gte=since)
+        .exclude(user=user)
+        .count(),
+        answers_accepted=Post.objects.filter(accepted_answer__author=user, answered_at__gte=since)
+        .exclude(author=user)
+        .count(),
+    )
