@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from analytics.models import Figure, Period, Segment
 from groups.models import AuditEntry, Group, Membership
 from hashtags.models import Hashtag, TaggedPost
 from hashtags.selectors import trending_hashtags, who_knows
@@ -43,6 +44,7 @@ def test_seed_builds_a_believable_company(seeded):
     _ana_has_a_populated_home_feed_and_groups()
     _every_group_membership_is_the_members_own_act()
     _some_posts_are_questions_and_some_are_answered()
+    _community_health_has_figures_to_show()
     _something_trends_and_someone_knows()
     _posts_are_varied_and_on_topic()
     _a_newcomer_has_a_first_day()
@@ -224,3 +226,9 @@ def test_seed_is_idempotent(seeded):
     assert "already loaded" in out.getvalue()
     # The second run did not change anyone's password either.
     assert User.objects.get(username="ana.jansen").check_password("pw-test")
+
+
+def _community_health_has_figures_to_show():
+    site = Figure.objects.filter(segment=Segment.SITE, period=Period.WEEK)
+    assert site.filter(metric="posts", value__gt=0).exists()
+    assert site.filter(metric="active_people", value__gt=0).exists()

@@ -19,10 +19,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from access.actions import membership_of
+from analytics import rollup, visits
 from digests import services as inbox
 from digests.models import InboxItem
 from groups import services as group_services
-from groups.models import Group, Invitation
+from groups.models import Group, Invitation, Membership
 from hashtags.models import Hashtag, TaggedPost
 from hashtags.services import follow_hashtag, get_or_create_hashtags
 from people.management.commands._demo_texts import (
@@ -201,6 +202,7 @@ class Command(BaseCommand):
         while inbox.deliver_pending(older_than=timedelta(0)):
             pass
         _mostly_read()
+        _visits_and_figures(random.Random(2027))  # noqa: S311
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo company loaded: {User.objects.count()} people, {Group.objects.count()} "
@@ -212,6 +214,27 @@ class Command(BaseCommand):
             f"Sign in as ana.jansen / {password} (or any demo person), admin / {password} for "
             "Django admin, gus.partner / " + password + " to see what a guest sees."
         )
+
+
+def _visits_and_figures(rng: random.Random) -> None:
+    """Five weeks of visits (the anonymous day counters a running site fills as people open
+    pages), then the nightly roll-up for the last three months, so the community-health pages
+    have something to show on the first run."""
+    today = timezone.localdate()
+    people = list(User.objects.filter(is_active=True, is_service_account=False))
+    memberships: dict[int, list[int]] = {}
+    for user_id, group_id in Membership.objects.values_list("user_id", "group_id"):
+        memberships.setdefault(user_id, []).append(group_id)
+    for days_ago in range(visits.TTL.days - 1, 0, -1):
+        day = today - timedelta(days=days_ago)
+        weekend = day.weekday() >= 5
+        for person in people:
+            if rng.random() < (0.15 if weekend else 0.7):
+                visits.record(person, today=day)
+                for group_id in memberships.get(person.pk, []):
+                    if rng.random() < 0.35:
+                        visits.record(person, group_id=group_id, today=day)
+    rollup.roll_up_range(today - timedelta(days=90), today - timedelta(days=1), today=today)
 
 
 # Unread rows each demo person keeps: a running site's inbox is mostly read.
