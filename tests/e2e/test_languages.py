@@ -7,15 +7,19 @@ person's language too, so what is found is ours."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from analytics import rollup
 from groups.models import Group
 from posts import services as post_services
 from tests.e2e.browser import PHONE, scroll_width
 from tests.factories import PASSWORD, DepartmentFactory, UserFactory, make_post
-from tests.groups.helpers import add_member, make_group
+from tests.groups.helpers import add_manager, make_group
 
 # English words that must not appear once the page speaks Dutch or German (whole words, any
 # case). Words the languages share with English ("Feed", "Inbox", "Hashtags", "Team") are not
@@ -143,10 +147,15 @@ def cast(request):
     group = make_group(
         writer, Group.Kind.PRIVATE, name="Kwartaal" if language == "nl" else "Quartal"
     )
-    add_member(group, writer, reader)
+    # A manager of the group who may also read the network's figures: the community-health
+    # pages are checked too.
+    add_manager(group, writer, reader)
+    reader.user_permissions.add(Permission.objects.get(codename="view_site_analytics"))
     post = make_post(writer, text["post"])
     make_post(writer, text["group_post"], group=group)
     post_services.add_comment(author=reader, post=post, body=text["comment"])
+    today = timezone.localdate()
+    rollup.roll_up_range(today - timedelta(days=2), today - timedelta(days=1), today=today)
     return language, reader, writer, group, post, text
 
 
@@ -177,6 +186,9 @@ def test_the_main_pages_speak_the_persons_language(new_page, cast):
             "settings": "/settings/notifications/",
             "profile": "/people/me/edit/",
             "language": "/people/me/language/",
+            "measurement": "/measurement/",
+            "network figures": "/analytics/?period=day",
+            "group insights": f"/groups/{group.slug}/insights/",
         }
         for name, url in pages.items():
             page.goto(url)
