@@ -62,11 +62,20 @@ def period_starts(period: str, *, today: date | None = None) -> list[date]:
     return starts
 
 
+def period_heading(period: str) -> str:
+    """The heading of a table's period column (a week is named by its Monday)."""
+    return {
+        Period.DAY: _("Day"),
+        Period.WEEK: _("Week starting"),
+        Period.MONTH: _("Month"),
+    }[Period(period)]
+
+
 def period_label(period: str, start: date) -> str:
     if period == Period.DAY:
         return date_format(start, "SHORT_DATE_FORMAT")
     if period == Period.WEEK:
-        return _("week of %(day)s") % {"day": date_format(start, "j M")}
+        return date_format(start, "j M")
     return date_format(start, "YEAR_MONTH_FORMAT")
 
 

@@ -30,10 +30,11 @@ def _periods(current: str) -> list[dict[str, Any]]:
     ]
 
 
-def _chart(series: Series, k: int) -> Chart:
+def _chart(series: Series, k: int, period: str) -> Chart:
     return bar_chart(
         series.points,
         k=k,
+        period_heading=selectors.period_heading(period),
         percent=series.percent,
         hours=series.hours,
         title=series.label,
@@ -41,9 +42,11 @@ def _chart(series: Series, k: int) -> Chart:
     )
 
 
-def _series_rows(all_series: list[Series], k: int) -> tuple[list[str], list[list[str]]]:
+def _series_rows(
+    all_series: list[Series], k: int, period: str
+) -> tuple[list[str], list[list[str]]]:
     """One CSV: a row per period, a column per figure, each as the page shows it."""
-    header = [_("Period")] + [s.label for s in all_series]
+    header = [selectors.period_heading(period)] + [s.label for s in all_series]
     names = [name for name, _cell in all_series[0].points] if all_series else []
     rows = []
     for i, name in enumerate(names):
@@ -70,9 +73,9 @@ def site(request: HtmxHttpRequest) -> HttpResponseBase:
             "overview": overview,
             "period": period,
             "periods": _periods(period),
-            "charts": [_chart(s, k) for s in overview.series],
-            "shares": [_chart(s, k) for s in overview.shares],
-            "answers": [_chart(s, k) for s in overview.answers],
+            "charts": [_chart(s, k, period) for s in overview.series],
+            "shares": [_chart(s, k, period) for s in overview.shares],
+            "answers": [_chart(s, k, period) for s in overview.answers],
             "k": k,
         },
     )
@@ -86,7 +89,9 @@ def site_csv(request: HtmxHttpRequest) -> HttpResponseBase:
     period = _period(request)
     overview = selectors.site_overview(period)
     services.record_look(request.user, AuditEntry.Kind.SITE_CSV, Segment.SITE, detail=period)
-    header, rows = _series_rows(overview.series + overview.shares + overview.answers, overview.k)
+    header, rows = _series_rows(
+        overview.series + overview.shares + overview.answers, overview.k, period
+    )
     return csv_response(f"network-{period}.csv", header, rows)
 
 
@@ -109,9 +114,9 @@ def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
             "insights": insights,
             "period": period,
             "periods": _periods(period),
-            "charts": [_chart(s, k) for s in insights.series],
-            "shares": [_chart(s, k) for s in insights.shares],
-            "reply": _chart(insights.median_first_reply, k),
+            "charts": [_chart(s, k, period) for s in insights.series],
+            "shares": [_chart(s, k, period) for s in insights.shares],
+            "reply": _chart(insights.median_first_reply, k, period),
             "k": k,
         },
     )
@@ -127,7 +132,7 @@ def group_csv(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
         request.user, AuditEntry.Kind.GROUP_CSV, Segment.GROUP, place.group.pk, detail=period
     )
     header, rows = _series_rows(
-        insights.series + insights.shares + [insights.median_first_reply], insights.k
+        insights.series + insights.shares + [insights.median_first_reply], insights.k, period
     )
     return csv_response(f"group-{place.group.slug}-{period}.csv", header, rows)
 

@@ -49,7 +49,11 @@ def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
             figures = analytics_selectors.hashtag_figures(hashtag)
             context["tag_figures"] = figures
             context["tag_chart"] = bar_chart(
-                figures.uses.points, k=figures.k, title=figures.uses.label, id="chart-tag-use"
+                figures.uses.points,
+                k=figures.k,
+                title=figures.uses.label,
+                id="chart-tag-use",
+                period_heading=analytics_selectors.period_heading("week"),
             )
     return render_feed(request, page=page, template="hashtags/detail.html", context=context)
 

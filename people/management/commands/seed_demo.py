@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Min, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -220,6 +220,7 @@ def _visits_and_figures(rng: random.Random) -> None:
     """Five weeks of visits (the anonymous day counters a running site fills as people open
     pages), then the nightly roll-up for the last three months, so the community-health pages
     have something to show on the first run."""
+    _backdate_groups(rng)
     today = timezone.localdate()
     people = list(User.objects.filter(is_active=True, is_service_account=False))
     memberships: dict[int, list[int]] = {}
@@ -235,6 +236,28 @@ def _visits_and_figures(rng: random.Random) -> None:
                     if rng.random() < 0.35:
                         visits.record(person, group_id=group_id, today=day)
     rollup.roll_up_range(today - timedelta(days=90), today - timedelta(days=1), today=today)
+
+
+def _backdate_groups(rng: random.Random) -> None:
+    """Seeding makes groups and memberships today, though their posts go back months: each
+    group is dated before its first post, and each member joined between then and their own
+    first post there, so a group's membership over time reads as a real one would."""
+    first_posts = {
+        (row["group_id"], row["author_id"]): row["first"]
+        for row in Post.objects.filter(group__isnull=False)
+        .values("group_id", "author_id")
+        .annotate(first=Min("created_at"))
+    }
+    now = timezone.now()
+    for group in Group.objects.all():
+        firsts = [at for (g, _a), at in first_posts.items() if g == group.pk]
+        founded = min([*firsts, now]) - timedelta(days=rng.randint(20, 60))
+        Group.objects.filter(pk=group.pk).update(created_at=founded)
+        for membership in Membership.objects.filter(group=group):
+            latest = first_posts.get((group.pk, membership.user_id), now - timedelta(days=1))
+            span = max((latest - founded).total_seconds(), 0)
+            joined = founded + timedelta(seconds=rng.uniform(0, span))
+            Membership.objects.filter(pk=membership.pk).update(joined_at=joined)
 
 
 # Unread rows each demo person keeps: a running site's inbox is mostly read.
