@@ -172,9 +172,12 @@ def _share_series(
     points = []
     for (name, part), (_n, whole) in zip(parts.points, wholes.points, strict=True):
         if rest and part.value is not None and whole.value is not None:
+            # Visitors are counted apart from contributors (and approximately): never below 0.
             part = Cell(
-                whole.value - part.value,
-                None if whole.people is None or part.people is None else whole.people - part.people,
+                max(whole.value - part.value, 0.0),
+                None
+                if whole.people is None or part.people is None
+                else max(whole.people - part.people, 0),
                 hidden=part.hidden,
             )
         points.append((name, share(part, whole, k)))
@@ -321,11 +324,19 @@ def _breakdown(
     cells = _read(segment, None, period, [start])
     apply_k(cells.values(), k)
     ids = sorted(names, key=lambda pk: names[pk].lower()) + [0]
+    # A segment where nothing was counted is left out (it adds nothing to any total); the
+    # rest are protected together, missing figures included (a zero about a few people is
+    # still about them).
+    counted = {key[0] for key in cells}
     rows = []
     for pk in ids:
+        if pk not in counted:
+            continue
         row = [
-            cells.get((pk, 0, metric, start), Cell(0.0, 0)) for metric, _label in BREAKDOWN_METRICS
+            cells.get((pk, 0, metric, start)) or Cell(0.0, 0)
+            for metric, _label in BREAKDOWN_METRICS
         ]
+        apply_k(row, k)
         rows.append((names.get(pk, str(_("Not set"))), row))
     total = [
         site_cells.get((0, 0, metric, start), Cell(0.0, 0)) for metric, _l in BREAKDOWN_METRICS
@@ -333,8 +344,6 @@ def _breakdown(
     protect_grid(
         [(total[i], [row[i] for _name, row in rows]) for i in range(len(BREAKDOWN_METRICS))]
     )
-    # A segment where nothing was counted adds nothing to read.
-    rows = [(name, row) for name, row in rows if any(c.value for c in row)]
     return Breakdown(title, [str(label) for _m, label in BREAKDOWN_METRICS], rows, total)
 
 
@@ -390,6 +399,16 @@ GROUP_SERIES = [
 ]
 
 
+@dataclass(frozen=True)
+class WaitingQuestion:
+    """A question as the insights page lists it: its words and where to answer it, never
+    who asked (the list is content, not people)."""
+
+    url: str
+    text: str
+    asked_at: Any
+
+
 @dataclass
 class GroupInsights:
     period: str
@@ -397,7 +416,7 @@ class GroupInsights:
     series: list[Series]
     shares: list[Series]
     median_first_reply: Series
-    unanswered: list[Post]
+    unanswered: list[WaitingQuestion]
 
 
 def group_insights(
@@ -430,13 +449,21 @@ def group_insights(
     ]
     reply = get("median_first_reply_s", hours=True)
     reply.label = str(_("Median time to a first reply"))
+    if group.member_count < k:
+        # Every figure of a group this small, a zero included, is about its few members.
+        for one in [*series, *shares, reply]:
+            for _name, cell in one.points:
+                cell.hidden, cell.reason = True, "small"
     return GroupInsights(
         period=period,
         k=k,
         series=series,
         shares=shares,
         median_first_reply=reply,
-        unanswered=list(unanswered_questions(viewer, group)[:20]),
+        unanswered=[
+            WaitingQuestion(post.get_absolute_url(), post.body, post.created_at)
+            for post in unanswered_questions(viewer, group)[:20]
+        ],
     )
 
 
@@ -451,7 +478,7 @@ def unanswered_questions(viewer: Any, group: Any) -> QuerySet[Post]:
         visible_posts(viewer)
         .filter(group=group, is_question=True, created_at__lte=cutoff)
         .filter(~Exists(others))
-        .select_related("author", "group")
+        .only("id", "body", "created_at")
         .order_by("created_at", "id")
     )
 

@@ -205,3 +205,20 @@ def test_the_measurement_page_describes_every_figure_the_roll_up_writes(network)
     written = set(Figure.objects.values_list("metric", flat=True).distinct())
     assert written  # the fixture's network was rolled up
     assert written - described_metrics() == set()
+
+
+def test_what_the_selectors_return_names_nobody(network):
+    """Below the pages: the objects the figures travel in hold no person, name or user id
+    (the waiting questions are their words and links, not their askers)."""
+    from analytics import selectors
+
+    people = network["people"]
+    manager = people[8]
+    for period in ("day", "week", "month"):
+        site = repr(selectors.site_overview(period))
+        group = repr(selectors.group_insights(manager, network["club"], period))
+        words = site + group
+        assert [p.username for p in people if p.username in words] == []
+        assert [p.last_name for p in people if p.last_name in words] == []
+        # No model instance of a person, nor a field that would carry one.
+        assert "<User" not in words and "author" not in words and "user_id" not in words
