@@ -222,3 +222,37 @@ def test_what_the_selectors_return_names_nobody(network):
         assert [p.last_name for p in people if p.last_name in words] == []
         # No model instance of a person, nor a field that would carry one.
         assert "<User" not in words and "author" not in words and "user_id" not in words
+
+
+def test_k_can_be_raised_by_an_admin_never_lowered(client, admin):
+    from analytics.models import AnalyticsSettings
+
+    client.force_login(admin)
+    url = reverse("admin:analytics_analyticssettings_change", args=[1])
+    AnalyticsSettings.load()
+    refused = client.post(url, {"k": 4})
+    assert refused.status_code == 200
+    assert "never set below 5" in refused.content.decode()
+    assert AnalyticsSettings.load().k == 5
+    client.post(url, {"k": 8})
+    assert AnalyticsSettings.load().k == 8
+
+
+def test_a_hashtags_use_is_on_its_page_for_employees_not_for_guests(client, network):
+    from hashtags.models import Hashtag
+
+    tag = Hashtag.objects.get(slug="weekly")
+    client.force_login(network["people"][0])
+    assert (
+        "Use over time" in client.get(reverse("hashtags:detail", args=[tag.slug])).content.decode()
+    )
+    owner = network["people"][0]
+    guest = UserFactory(is_guest=True)
+    Group.objects.filter(pk=network["club"].pk).update(allow_guests=True)
+    club = Group.objects.get(pk=network["club"].pk)
+    add_member(club, owner, guest)
+    make_post(owner, "Guests welcome #weekly", group=club)
+    client.force_login(guest)
+    page = client.get(reverse("hashtags:detail", args=[tag.slug]))
+    assert page.status_code == 200
+    assert "Use over time" not in page.content.decode()
