@@ -5,7 +5,7 @@ person: the unanswered-questions list is content, read through the access layer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -45,6 +45,11 @@ CROSSING_DEPARTMENTS = 3
 
 def k_value() -> int:
     return AnalyticsSettings.current().k
+
+
+def figures_version() -> int:
+    """Changes whenever the roll-up writes (it replaces rows, so new ids): one index probe."""
+    return Figure.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def period_starts(period: str, *, today: date | None = None) -> list[date]:
@@ -98,9 +103,10 @@ def _read(
     figures = Figure.objects.filter(segment=segment, period=period, start__in=starts)
     if segment_ids is not None:
         figures = figures.filter(segment_id__in=segment_ids)
+    # Tuples, not model instances: a month holds thousands of figures.
+    rows = figures.values_list("segment_id", "other_id", "metric", "start", "value", "people")
     return {
-        (f.segment_id, f.other_id, f.metric, f.start): Cell(float(f.value), f.people)
-        for f in figures.only("segment_id", "other_id", "metric", "start", "value", "people")
+        (a, b, metric, day): Cell(float(value), people) for a, b, metric, day, value, people in rows
     }
 
 
@@ -365,25 +371,38 @@ def _department_grid(period: str, start: date, site_cells: dict, k: int) -> Grid
     return Grid(labels, list(zip(labels, grid, strict=True)))
 
 
+# The hashtag lists show this many each, the most used first: a network makes thousands.
+HASHTAG_LIST_LENGTH = 25
+
+
 def _hashtag_lists(overview: SiteOverview, period: str, start: date, k: int) -> None:
-    cells = _read(Segment.HASHTAG, None, period, [start])
-    apply_k(cells.values(), k)
-    ids = {key[0] for key, cell in cells.items() if cell.shown}
-    if not ids:
-        return
-    tags = Hashtag.objects.in_bulk(ids)
-    for tag_id in ids:
-        tag = tags.get(tag_id)
-        if tag is None:
-            continue
-        posts = cells.get((tag_id, 0, "posts", start), Cell(None))
-        departments = cells.get((tag_id, 0, "departments", start), Cell(None))
-        if timezone.localdate(tag.created_at) >= start and posts.shown:
-            overview.new_hashtags.append((tag, posts))
-        if departments.shown and (departments.value or 0) >= CROSSING_DEPARTMENTS:
-            overview.crossing_hashtags.append((tag, departments))
-    overview.new_hashtags.sort(key=lambda item: -(item[1].value or 0))
-    overview.crossing_hashtags.sort(key=lambda item: -(item[1].value or 0))
+    """Tags first used in the period by at least k people, and tags used in three or more
+    departments (by at least k people): filtered and cut in the database."""
+    begin = timezone.make_aware(datetime.combine(start, time()))
+    shown = Figure.objects.filter(
+        segment=Segment.HASHTAG, period=period, start=start, people__gte=k
+    )
+    new = (
+        shown.filter(
+            metric="posts",
+            segment_id__in=Hashtag.objects.filter(created_at__gte=begin).values("pk"),
+        )
+        .order_by("-value", "segment_id")
+        .values_list("segment_id", "value", "people")[:HASHTAG_LIST_LENGTH]
+    )
+    crossing = (
+        shown.filter(metric="departments", value__gte=CROSSING_DEPARTMENTS)
+        .order_by("-value", "segment_id")
+        .values_list("segment_id", "value", "people")[:HASHTAG_LIST_LENGTH]
+    )
+    new, crossing = list(new), list(crossing)
+    tags = Hashtag.objects.in_bulk({row[0] for row in new + crossing})
+    overview.new_hashtags = [
+        (tags[pk], Cell(float(value), people)) for pk, value, people in new if pk in tags
+    ]
+    overview.crossing_hashtags = [
+        (tags[pk], Cell(float(value), people)) for pk, value, people in crossing if pk in tags
+    ]
 
 
 # --- a group's insights ---------------------------------------------------------------------

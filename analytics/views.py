@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from access.analytics import can_see_group_insights, can_see_site_analytics
@@ -57,27 +62,49 @@ def _series_rows(
     return header, rows
 
 
+# The figures change once a night: the rendered figures of a period are kept until the
+# roll-up writes new ones (its rows' highest id is the version), per language and k.
+BODY_SECONDS = 6 * 3600
+
+
 def site(request: HtmxHttpRequest) -> HttpResponseBase:
     if not can_see_site_analytics(request.user):
         raise PermissionDenied(
             _("Only site administrators and people they chose can see the network's figures.")
         )
     period = _period(request)
-    overview = selectors.site_overview(period)
+    k = selectors.k_value()
+    key = ":".join(
+        str(part)
+        for part in (
+            "analytics:site-body",
+            period,
+            get_language(),
+            k,
+            timezone.localdate(),
+            selectors.figures_version(),
+        )
+    )
+    body = cache.get(key)
+    if body is None:
+        overview = selectors.site_overview(period)
+        body = render_to_string(
+            "analytics/_site_body.html",
+            {
+                "overview": overview,
+                "charts": [_chart(s, k, period) for s in overview.series],
+                "shares": [_chart(s, k, period) for s in overview.shares],
+                "answers": [_chart(s, k, period) for s in overview.answers],
+                "k": k,
+            },
+            request=request,
+        )
+        cache.set(key, body, BODY_SECONDS)
     services.record_look(request.user, AuditEntry.Kind.SITE_PAGE, Segment.SITE, detail=period)
-    k = overview.k
     return render(
         request,
         "analytics/site.html",
-        {
-            "overview": overview,
-            "period": period,
-            "periods": _periods(period),
-            "charts": [_chart(s, k, period) for s in overview.series],
-            "shares": [_chart(s, k, period) for s in overview.shares],
-            "answers": [_chart(s, k, period) for s in overview.answers],
-            "k": k,
-        },
+        {"body": mark_safe(body), "period": period, "periods": _periods(period), "k": k},  # noqa: S308 (our own rendered template)
     )
 
 

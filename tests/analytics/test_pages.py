@@ -256,3 +256,16 @@ def test_a_hashtags_use_is_on_its_page_for_employees_not_for_guests(client, netw
     page = client.get(reverse("hashtags:detail", args=[tag.slug]))
     assert page.status_code == 200
     assert "Use over time" not in page.content.decode()
+
+
+def test_the_network_page_shows_a_new_roll_up_at_once(client, admin, network):
+    client.force_login(admin)
+    url = reverse("analytics:site")
+    assert ">24<" in client.get(url, {"period": "day"}).content.decode()
+    for person in network["people"][:6]:
+        make_post(person, "One more", created_at=NOON)
+    rollup.roll_up_day(YESTERDAY)
+    text = client.get(url, {"period": "day"}).content.decode()
+    assert ">30<" in text and ">24<" not in text
+    # Each look is still recorded, kept page or not.
+    assert AuditEntry.objects.filter(viewer=admin, kind="site_page").count() == 2
