@@ -18,9 +18,9 @@ from analytics.charts import Chart, bar_chart
 from analytics.csv import csv_response
 from analytics.models import AnalyticsSettings, AuditEntry, Period, Segment
 from analytics.privacy import shown_text
-from analytics.selectors import Series
+from analytics.selectors import GroupInsights, Series
 from esn.typing import HtmxHttpRequest
-from groups.pages import group_for_viewer
+from groups.pages import GroupForViewer, group_for_viewer
 
 
 def _period(request: HtmxHttpRequest) -> str:
@@ -122,15 +122,22 @@ def site_csv(request: HtmxHttpRequest) -> HttpResponseBase:
     return csv_response(f"network-{period}.csv", header, rows)
 
 
-def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
+def _group_look(
+    request: HtmxHttpRequest, slug: str, kind: str
+) -> tuple[GroupForViewer, str, GroupInsights]:
+    """A group's insights for one who may see them, the look recorded: 404 for a group the
+    viewer may not know of (a secret one looks like none), 403 for one they do not manage."""
     place = group_for_viewer(request, slug)
     if not can_see_group_insights(request.user, place.group):
         raise PermissionDenied(_("Only this group's owners and managers can see its insights."))
     period = _period(request)
     insights = selectors.group_insights(request.viewer, place.group, period)
-    services.record_look(
-        request.user, AuditEntry.Kind.GROUP_PAGE, Segment.GROUP, place.group.pk, detail=period
-    )
+    services.record_look(request.user, kind, Segment.GROUP, place.group.pk, detail=period)
+    return place, period, insights
+
+
+def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
+    place, period, insights = _group_look(request, slug, AuditEntry.Kind.GROUP_PAGE)
     k = insights.k
     return render(
         request,
@@ -150,14 +157,7 @@ def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
 
 
 def group_csv(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
-    place = group_for_viewer(request, slug)
-    if not can_see_group_insights(request.user, place.group):
-        raise PermissionDenied(_("Only this group's owners and managers can see its insights."))
-    period = _period(request)
-    insights = selectors.group_insights(request.viewer, place.group, period)
-    services.record_look(
-        request.user, AuditEntry.Kind.GROUP_CSV, Segment.GROUP, place.group.pk, detail=period
-    )
+    place, period, insights = _group_look(request, slug, AuditEntry.Kind.GROUP_CSV)
     header, rows = _series_rows(
         insights.series + insights.shares + [insights.median_first_reply], insights.k, period
     )

@@ -194,6 +194,10 @@ def test_a_re_run_replaces_the_figures_and_forgets_what_was_removed(people):
     rollup.roll_up_day(YESTERDAY, today=TODAY)
 
     assert figure("posts") == (1, 1)
+    # Deleted outright (an account's content erased): gone from the figures at the next run.
+    Post.objects.filter(author=s[1]).delete()
+    rollup.roll_up_day(YESTERDAY, today=TODAY)
+    assert figure("posts") in (None, (0, 0))
     assert (
         Figure.objects.filter(
             period=Period.DAY, start=YESTERDAY, metric="posts", segment=Segment.SITE
