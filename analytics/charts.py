@@ -17,6 +17,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from analytics.privacy import Cell, shown_text
@@ -73,6 +75,10 @@ class FiguresTable:
     header: list[str]
     rows: list[list[str]]
 
+    @property
+    def html(self) -> SafeString:
+        return table_html(self)
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -97,6 +103,10 @@ class Chart:
     @property
     def plot_height(self) -> float:
         return self.plot_bottom - self.plot_top
+
+    @property
+    def svg(self) -> SafeString:
+        return svg(self)
 
 
 def _r(value: float) -> float:
@@ -380,4 +390,155 @@ def share_bar(cell: Cell, *, k: int, label: str = "") -> ShareBar:
         empty=cell.value is None and not cell.hidden,
         fill_width=width,
         mark=_marker(cell, k) or text,
+    )
+
+
+# --- markup ----------------------------------------------------------------------------------
+# Written here rather than in a template: a page of days holds fourteen charts of thirty bars
+# and their tables, and template loops made up most of its first rendering (bench/README).
+# Every text goes through format_html (escaped); numbers are plain Python floats, never
+# localised (a Dutch "12,5" would break the coordinates).
+
+_HATCH = (
+    '<defs><pattern id="{id}-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
+    'patternTransform="rotate(45)"><rect class="chart-hatch-bg" width="6" height="6" '
+    'fill="#ffffff"/><line class="chart-hatch-line" x1="0" y1="0" x2="0" y2="6" '
+    'stroke="#5a6475" stroke-width="2"/></pattern></defs>'
+)
+
+
+def _bar_markup(chart: Chart, bar: Bar) -> str:
+    parts = [format_html("<g><title>{}: {}</title>", bar.label, bar.text)]
+    if bar.hidden:
+        parts.append(
+            format_html(
+                '<rect class="chart-bar-hidden" x="{}" y="{}" width="{}" height="{}" '
+                'fill="url(#{}-hatch)" stroke="#1c2330" stroke-width="1.5" '
+                'stroke-dasharray="3 2"/>',
+                bar.x,
+                bar.y,
+                bar.width,
+                bar.height,
+                chart.id,
+            )
+        )
+    elif not bar.empty and bar.height:
+        parts.append(
+            format_html(
+                '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}" fill="#2456c9"/>',
+                bar.x,
+                bar.y,
+                bar.width,
+                bar.height,
+            )
+        )
+    if bar.show_mark:
+        if bar.mark_rotated:
+            turn = format_html(
+                ' text-anchor="start" transform="rotate(-90 {} {})"', bar.mark_x, bar.mark_y
+            )
+        else:
+            turn = mark_safe(' text-anchor="middle"')  # noqa: S308 (a constant)
+        parts.append(
+            format_html(
+                '<text class="chart-mark" x="{}" y="{}"{} fill="#1c2330">{}</text>',
+                bar.mark_x,
+                bar.mark_y,
+                turn,
+                bar.mark,
+            )
+        )
+    if bar.show_label:
+        parts.append(
+            format_html(
+                '<text class="chart-label" x="{}" y="{}" text-anchor="middle" '
+                'fill="#5a6475">{}</text>',
+                bar.label_x,
+                bar.label_y,
+                bar.label,
+            )
+        )
+    parts.append("</g>")
+    return "".join(parts)
+
+
+def svg(chart: Chart) -> SafeString:
+    """The chart as inline SVG: role img, labelled by its title and description; hidden
+    figures are a hatched stub with their mark, never their value."""
+    ticks = "".join(
+        format_html(
+            '<line class="chart-gridline" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#d9dee7" '
+            'stroke-width="1"/><text class="chart-tick" x="{}" y="{}" dy="0.35em" '
+            'text-anchor="end" fill="#5a6475">{}</text>',
+            chart.plot_left,
+            chart.plot_right,
+            tick.y,
+            tick.y,
+            tick.x,
+            tick.y,
+            tick.text,
+        )
+        for tick in chart.ticks
+    )
+    head = format_html(
+        '<svg class="chart-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" '
+        'role="img" aria-labelledby="{}-title {}-desc" font-family="system-ui, -apple-system, '
+        '\'Segoe UI\', Roboto, Arial, sans-serif" font-size="{}">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>',
+        chart.width,
+        chart.height,
+        chart.id,
+        chart.id,
+        chart.font,
+        chart.id,
+        chart.title,
+        chart.id,
+        chart.description,
+    )
+    hatch = format_html(_HATCH.replace("{id}", "{}"), chart.id) if chart.has_hidden else ""
+    bars = "".join(_bar_markup(chart, bar) for bar in chart.bars)
+    base = format_html(
+        '<line class="chart-baseline" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#1c2330" '
+        'stroke-width="1"/></svg>',
+        chart.plot_left,
+        chart.plot_right,
+        chart.plot_bottom,
+        chart.plot_bottom,
+    )
+    return mark_safe(  # noqa: S308 (every part above is format_html, its texts escaped)
+        f'{head}{hatch}<g class="chart-axis">{ticks}</g><g class="chart-bars">{bars}</g>{base}'
+    )
+
+
+def table_html(table: FiguresTable) -> SafeString:
+    """The figures beside a chart: the same strings the CSV download writes. A long table
+    scrolls in its own box, which can take focus so keyboard users can scroll it too."""
+    long = len(table.rows) > 12
+    wrap = (
+        format_html(
+            '<div class="chart-table table-wrap chart-table-long" role="region" tabindex="0" '
+            'aria-label="{}">',
+            table.caption,
+        )
+        if long
+        else mark_safe('<div class="chart-table table-wrap">')  # noqa: S308 (a constant)
+    )
+    caption = format_html("<caption>{}</caption>", table.caption) if table.caption else ""
+    head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in table.header))
+    if table.rows:
+        body = "".join(
+            format_html(
+                '<tr><th scope="row">{}</th>{}</tr>',
+                row[0],
+                format_html_join("", "<td>{}</td>", ((text,) for text in row[1:])),
+            )
+            for row in table.rows
+        )
+    else:
+        body = format_html(
+            '<tr><td colspan="{}">{}</td></tr>', len(table.header), _("No figures for this period.")
+        )
+    return mark_safe(  # noqa: S308 (built from format_html parts)
+        f'{wrap}<table class="audit chart-figures">{caption}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
     )
