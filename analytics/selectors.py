@@ -178,7 +178,11 @@ def _share_series(
     points = []
     for (name, part), (_n, whole) in zip(parts.points, wholes.points, strict=True):
         if rest and part.value is not None and whole.value is not None:
-            # Visitors are counted apart from contributors (and approximately): never below 0.
+            if part.value > whole.value:
+                # Visitors are counted apart from contributors (approximately, and only for
+                # 35 days): more people taking part than visiting means no figure to show.
+                points.append((name, Cell(None)))
+                continue
             part = Cell(
                 max(whole.value - part.value, 0.0),
                 None
