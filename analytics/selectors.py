@@ -386,7 +386,7 @@ def _hashtag_lists(overview: SiteOverview, period: str, start: date, k: int) -> 
     shown = Figure.objects.filter(
         segment=Segment.HASHTAG, period=period, start=start, people__gte=k
     )
-    new = (
+    new = list(
         shown.filter(
             metric="posts",
             segment_id__in=Hashtag.objects.filter(created_at__gte=begin).values("pk"),
@@ -394,12 +394,11 @@ def _hashtag_lists(overview: SiteOverview, period: str, start: date, k: int) -> 
         .order_by("-value", "segment_id")
         .values_list("segment_id", "value", "people")[:HASHTAG_LIST_LENGTH]
     )
-    crossing = (
+    crossing = list(
         shown.filter(metric="departments", value__gte=CROSSING_DEPARTMENTS)
         .order_by("-value", "segment_id")
         .values_list("segment_id", "value", "people")[:HASHTAG_LIST_LENGTH]
     )
-    new, crossing = list(new), list(crossing)
     tags = Hashtag.objects.in_bulk({row[0] for row in new + crossing})
     overview.new_hashtags = [
         (tags[pk], Cell(float(value), people)) for pk, value, people in new if pk in tags
