@@ -25,6 +25,7 @@ PUBLIC_PREFIXES = (
     "/accounts/",
     "/oidc/",
     "/healthz",
+    "/readyz",
     "/static/",
     "/admin/login/",
     "/favicon.ico",
@@ -36,7 +37,8 @@ PUBLIC_PREFIXES = (
 
 
 class HealthCheckMiddleware:
-    """Answers /healthz before host validation and the HTTPS redirect.
+    """Answers /healthz (alive) and /readyz (ready) before host validation and the HTTPS
+    redirect.
 
     Load balancers and container health checks probe by IP over plain HTTP, with a Host header
     that is not in ALLOWED_HOSTS; the answer holds no user data, so it is safe to give them.
@@ -46,10 +48,10 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
-            from esn.views import healthz
+        if request.path_info in ("/healthz", "/readyz") and request.method in ("GET", "HEAD"):
+            from esn.views import healthz, readyz
 
-            return healthz(request)
+            return (healthz if request.path_info == "/healthz" else readyz)(request)
         return self.get_response(request)
 
 

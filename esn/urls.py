@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("digests.urls")),
     path("welcome/", include("welcome.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     # Pages without our <link rel="icon"> (Django admin) make browsers ask for this.
     path("favicon.ico", views.favicon),
     path(

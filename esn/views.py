@@ -40,17 +40,47 @@ def _broker_ok() -> bool:
         return False
 
 
+# Once this process has seen every migration applied, they stay applied for its code.
+_migrations_seen_applied = False
+
+
+def _migrations_applied() -> bool:
+    """No migration of this code is waiting: a web process that starts before `migrate` has
+    run (a deploy's first moments) is not ready, though it is alive."""
+    global _migrations_seen_applied
+    if _migrations_seen_applied:
+        return True
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:
+        return False
+    _migrations_seen_applied = not pending
+    return _migrations_seen_applied
+
+
 @never_cache
-def healthz(request: HtmxHttpRequest) -> HttpResponseBase:
-    """For load balancers and compose health checks: 200 when the database and the broker
-    answer, 503 otherwise. Says nothing but up/down."""
+def healthz(request: HttpRequest) -> HttpResponseBase:
+    """Liveness: the process answers. Nothing it depends on is asked, so an orchestrator
+    does not restart healthy web processes because the database is briefly away."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request: HttpRequest) -> HttpResponseBase:
+    """Readiness, for load balancers and compose: 200 when the database and the broker answer
+    and every migration is applied, 503 otherwise. Says nothing but up/down."""
+    database = _database_ok()
     status = {
-        "database": "ok" if _database_ok() else "down",
+        "database": "ok" if database else "down",
         "broker": "ok" if _broker_ok() else "down",
+        "migrations": "ok" if database and _migrations_applied() else "pending",
     }
-    healthy = all(value == "ok" for value in status.values())
+    ready = all(value == "ok" for value in status.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", **status}, status=200 if healthy else 503
+        {"status": "ok" if ready else "degraded", **status}, status=200 if ready else 503
     )
 
 
