@@ -35,4 +35,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import os, urllib.request, sys; sys.exit(urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/readyz', timeout=4).status != 200)"
 
-CMD ["sh", "-c", "exec gunicorn esn.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips '*'"]
+# Workers, threads, timeouts and the proxy addresses trusted for X-Forwarded-*: gunicorn.conf.py,
+# from the environment (README: Running it in production).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "esn.wsgi:application"]
