@@ -10,6 +10,8 @@ WORKDIR /app
 
 RUN groupadd --system esn && useradd --system --gid esn --home /app esn
 
+# Runtime dependencies only: tests, lint and the embedded development servers
+# (requirements-dev.txt, requirements-embedded.txt) stay out (tests/esn/test_requirements.py).
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 

@@ -18,7 +18,7 @@ help:
 	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
 	@echo "make bench-search - search benchmark at 10k/100k/1M posts (ARGS=\"--sizes 10000\")"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-embedded.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12, ... on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
