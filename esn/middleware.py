@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from access.viewer import Viewer
 from esn import ratelimit
+from esn.logs import current_request_id, request_id_from
 from people.selectors import language_of, visitor_language
 
 # Paths reachable without signing in: the sign-in and password-reset pages, health checks
@@ -34,6 +35,24 @@ PUBLIC_PREFIXES = (
     # Provisioning authenticates each request with its own bearer token (scim/views.py).
     "/scim/",
 )
+
+
+class RequestIdMiddleware:
+    """Returns the request's id (esn/logs.py: set when the request started, from the proxy's
+    X-Request-ID when sane) in the response's X-Request-ID, so a person can quote it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = current_request_id.get()
+        if not request_id:
+            # Served without Django's request_started signal (a bare handler): an id still.
+            request_id = request_id_from(request.headers.get("X-Request-ID"))
+            current_request_id.set(request_id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response
 
 
 class HealthCheckMiddleware:

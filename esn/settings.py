@@ -113,6 +113,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything logged while serving a request carries its id (esn/logs.py).
+    "esn.middleware.RequestIdMiddleware",
     "esn.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -409,10 +411,24 @@ SILENCED_SYSTEM_CHECKS = env_list(
     "SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 )
 
+# One JSON object per line with the request's id (esn/logs.py) unless LOG_FORMAT=text; text
+# by default while developing.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "esn.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "esn.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s %(request_id)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
