@@ -2,7 +2,7 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esn.settings")
 
@@ -17,3 +17,18 @@ def _freeze_startup_objects(**_kwargs):
     # full collections stop walking it (bench/digests.py: 6 s of GC pauses per 10,000
     # digests without, 4 s with).
     gc.freeze()
+
+
+@task_prerun.connect
+def _log_with_the_task_id(task_id=None, **_kwargs):
+    # A task's log lines carry its id where a request's carry the request's (esn/logs.py).
+    from esn.logs import current_request_id
+
+    current_request_id.set(task_id or "")
+
+
+@task_postrun.connect
+def _forget_the_task_id(**_kwargs):
+    from esn.logs import current_request_id
+
+    current_request_id.set("")

@@ -46,3 +46,20 @@ def test_a_log_line_is_one_json_object_with_the_requests_id(member_client, json_
     assert warning["request_id"] == response["X-Request-ID"]
     assert warning["level"] == "WARNING" and warning["logger"] == "django.request"
     assert warning["time"].endswith("+00:00")
+
+
+def test_a_tasks_log_lines_carry_the_task_id(settings):
+    from celery.signals import task_postrun, task_prerun
+
+    from esn.logs import current_request_id
+
+    task_prerun.send(sender=None, task_id="a1b2c3", task=None)
+    record = logging.LogRecord("digests", logging.INFO, __file__, 1, "sent", None, None)
+    RequestIdFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    task_postrun.send(sender=None, task_id="a1b2c3", task=None)
+
+    assert line["request_id"] == "a1b2c3"
+    assert current_request_id.get() == ""
+    # Celery logs through our LOGGING, not its own handlers on the root logger.
+    assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
