@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 
 from analytics.models import AnalyticsSettings, AuditEntry
+from digests.admin import ReadOnlyAdmin
 
 
 @admin.register(AnalyticsSettings)
@@ -26,17 +27,8 @@ class AnalyticsSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "viewer", "kind", "segment", "segment_id", "detail"]
     list_filter = ["kind", "segment"]
     list_select_related = ["viewer"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
