@@ -117,36 +117,27 @@ def _protect_days_against_parents(
     up, a lone hidden day beside its shown week (or month) is protected by hiding another."""
     if not starts:
         return
-    weeks = sorted({d - timedelta(days=d.weekday()) for d in starts})
-    months = sorted({d.replace(day=1) for d in starts})
-    parents = {
-        **{(Period.WEEK, w): w for w in weeks},
-        **{(Period.MONTH, m): m for m in months},
+    parent_starts = {d - timedelta(days=d.weekday()) for d in starts} | {
+        d.replace(day=1) for d in starts
     }
     stored = Figure.objects.filter(
         segment=segment,
         segment_id=segment_id,
         metric__in=ADDITIVE,
         period__in=[Period.WEEK, Period.MONTH],
-        start__in=[start for _p, start in parents],
-    ).only("period", "start", "metric", "value", "people")
-    for parent_figure in stored:
-        parent = Cell(float(parent_figure.value), parent_figure.people)
+        start__in=parent_starts,
+    ).values_list("period", "start", "metric", "value", "people")
+    for period, start, metric, value, people in stored:
+        parent = Cell(float(value), people)
         apply_k([parent], k)
-        if parent_figure.period == Period.WEEK:
-            end = parent_figure.start + timedelta(days=7)
-        else:
-            end = (parent_figure.start + timedelta(days=32)).replace(day=1)
-        # Every day of the parent, shown here or not: a day outside the page is still a part.
-        children = []
-        for offset in range((end - parent_figure.start).days):
-            day = parent_figure.start + timedelta(days=offset)
-            cell = cells.get((segment_id, 0, parent_figure.metric, day))
-            if cell is None and day not in starts:
-                # A day not on this page: its figure reads as shown (if big enough) elsewhere.
-                continue
-            if cell is not None:
-                children.append(cell)
+        end = (
+            start + timedelta(days=7)
+            if period == Period.WEEK
+            else (start + timedelta(days=32)).replace(day=1)
+        )
+        # The parent's days that have a figure; a day without one adds nothing to subtract.
+        days = (start + timedelta(days=offset) for offset in range((end - start).days))
+        children = [cell for day in days if (cell := cells.get((segment_id, 0, metric, day)))]
         protect_partition(parent, children)
 
 

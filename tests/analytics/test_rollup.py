@@ -265,3 +265,23 @@ def test_one_small_department_hides_a_second_so_the_total_cannot_reveal_it(peopl
     assert not by_department.total[posts_column].hidden
     assert cells["Sales"].hidden and cells["Sales"].reason == "complement"
     assert not cells["Support"].hidden
+
+
+def test_a_small_day_hides_a_second_day_so_its_week_cannot_give_it_away(people):
+    # Last week: Monday by 2 people (fewer than 5), Tuesday by 6, Wednesday by 7.
+    monday = TODAY - timedelta(days=TODAY.weekday() + 7)
+    posters = people["sales"] + [UserFactory() for _ in range(9)]
+    for offset, count in ((0, 2), (1, 6), (2, 7)):
+        when = timezone.make_aware(datetime.combine(monday + timedelta(days=offset), time(12)))
+        for person in posters[:count]:
+            post_at(person, when=when)
+    rollup.roll_up_range(monday, monday + timedelta(days=2), today=TODAY)
+
+    overview = selectors.site_overview(Period.DAY, today=TODAY)
+
+    posts = dict(next(s for s in overview.series if s.metric == "posts").points)
+    label = lambda day: selectors.period_label(Period.DAY, day)  # noqa: E731
+    assert posts[label(monday)].reason == "small"
+    # The week's 15 is shown: Tuesday (the smallest other day) is hidden with Monday.
+    assert posts[label(monday + timedelta(days=1))].reason == "complement"
+    assert posts[label(monday + timedelta(days=2))].shown
