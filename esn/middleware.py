@@ -110,13 +110,14 @@ class ContentSecurityPolicyMiddleware:
     `blob:` images are the composer's previews of chosen files (object URLs made by our own
     script; nothing from another site)."""
 
-    policy = (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
-
     def __init__(self, get_response):
         self.get_response = get_response
+        # Images on an object store arrive by signed redirects to its address (esn/storage.py).
+        sources = " ".join(["'self'", "data:", "blob:", *settings.MEDIA_ORIGINS])
+        self.policy = (
+            f"default-src 'self'; img-src {sources}; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        )
 
     def __call__(self, request):
         response = self.get_response(request)

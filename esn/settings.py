@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -294,7 +296,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # Media are never served from a public URL: post images go through a view that applies
 # the visibility policy (posts.views.post_image).
 MEDIA_URL = "/media/"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -304,6 +306,59 @@ STORAGES = {
         )
     },
 }
+
+# Media on an S3-compatible object store (esn/storage.py) when MEDIA_S3_BUCKET is set: what
+# several web machines need to share uploads. The bucket stays private: images are served
+# after the access check as redirects to URLs signed for MEDIA_SIGNED_URL_SECONDS.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
+MEDIA_SIGNED_URL_SECONDS = env_int("MEDIA_SIGNED_URL_SECONDS", 60)
+# The address browsers reach the store at, when it differs from the one the app uses
+# (compose: the app talks to http://minio:9000, browsers to https://media.localhost).
+MEDIA_S3_PUBLIC_ENDPOINT_URL = env_str("MEDIA_S3_PUBLIC_ENDPOINT_URL").rstrip("/")
+if MEDIA_S3_BUCKET:
+    _media_endpoint = env_str("MEDIA_S3_ENDPOINT_URL") or None
+    STORAGES["default"] = {
+        "BACKEND": "esn.storage.MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": _media_endpoint,
+            "public_endpoint_url": MEDIA_S3_PUBLIC_ENDPOINT_URL,
+            "region_name": env_str("MEDIA_S3_REGION") or None,
+            # Empty: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": env_secret("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("MEDIA_S3_PREFIX"),
+            # Most self-hosted stores (MinIO, Ceph) want bucket names in the path; AWS takes
+            # either.
+            "addressing_style": env_str("MEDIA_S3_ADDRESSING_STYLE")
+            or ("path" if _media_endpoint else None),
+            "signature_version": "s3v4",
+            "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            # Never replace a stored file in place: a new avatar gets a new name and the old
+            # one is deleted after the change commits, as on disk.
+            "file_overwrite": False,
+            # Objects get the bucket's own ACL (private); no public-read is ever asked for.
+            "default_acl": None,
+        },
+    }
+
+
+# Where images may come from in the page's Content-Security-Policy: the signed redirects lead
+# to the store's public address (AWS itself when no endpoint is set).
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+MEDIA_ORIGINS = (
+    [
+        _origin(MEDIA_S3_PUBLIC_ENDPOINT_URL or env_str("MEDIA_S3_ENDPOINT_URL"))
+        if MEDIA_S3_PUBLIC_ENDPOINT_URL or env_str("MEDIA_S3_ENDPOINT_URL")
+        else "https://*.amazonaws.com"
+    ]
+    if MEDIA_S3_BUCKET
+    else []
+)
 
 # Uploads: anything larger than this is streamed to a temporary file, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from access.actions import can_create_groups, create_group_refusal, membership_o
 from access.groups import visible_groups
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.storage import serve_media
 from esn.typing import HtmxHttpRequest
 from groups import selectors, services
 from groups.forms import GroupForm, GuestInviteForm, InviteForm, JoinRequestForm
@@ -151,9 +152,7 @@ def cover(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     group = visible_groups(request.user).filter(slug=slug).first()
     if group is None or not group.cover:
         raise Http404
-    response = FileResponse(group.cover.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_media(group.cover, max_age=3600)
 
 
 # --- the member's own acts ----------------------------------------------------------------

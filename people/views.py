@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from digests import preferences
 from digests.models import Level, SourceKind
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.storage import serve_media
 from esn.typing import HtmxHttpRequest
 from people import selectors, services
 from people.backends import lock_remaining_seconds
@@ -278,10 +279,7 @@ def avatar(request: HtmxHttpRequest, username: str) -> HttpResponseBase:
     )
     if person is None or not person.avatar:
         raise Http404(_("No avatar."))
-    response = FileResponse(person.avatar.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_media(person.avatar, max_age=3600)
 
 
 # Account pages: Django's own views, in the site's layout (templates/registration/), each

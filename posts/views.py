@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from access.posts import can_view_post, removed_post_for_author, visible_comment
 from access.viewer import as_viewer
 from esn.navigation import next_url
 from esn.paging import page_cursor, render_feed
+from esn.storage import serve_media
 from esn.typing import HtmxHttpRequest
 from groups.selectors import invitations_for
 from hashtags.selectors import get_visible_hashtag
@@ -403,7 +404,4 @@ def post_image(request: HtmxHttpRequest, key) -> HttpResponseBase:
     image = PostImage.objects.select_related("post").filter(key=key).first()
     if image is None or not can_view_post(request.user, image.post, hide_blocked=False):
         raise Http404(_("No such image."))
-    response = FileResponse(image.image.open("rb"), content_type=image.content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_media(image.image, max_age=86400, content_type=image.content_type)

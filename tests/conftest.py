@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -65,6 +66,75 @@ def plain_http_live_server(request):
         return request.getfixturevalue("live_server")
     finally:
         base.SECURE_SSL_REDIRECT = saved
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """Static files collected as the production image has them (tests/servers.py)."""
+    from tests.servers import collect_static
+
+    return collect_static(tmp_path_factory.mktemp("static"))
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible server over HTTP on a free port (moto in server mode, in a thread
+    of this process): what object-storage tests talk to instead of a mocked client."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Its request lines would fill every failing test's captured log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(settings, s3_server):
+    """Media on the S3 server, in a bucket of this test's own, as MEDIA_S3_* configure it
+    (esn/settings.py). Returns the settings' values and a client to look into the bucket."""
+    import uuid
+    from types import SimpleNamespace
+
+    import boto3
+
+    bucket = f"esn-{uuid.uuid4().hex[:12]}"
+    credentials = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret"}
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", **credentials)
+    client.create_bucket(Bucket=bucket)
+    settings.MEDIA_S3_BUCKET = bucket
+    settings.MEDIA_ORIGINS = [s3_server]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "esn.storage.MediaStorage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": s3_server,
+                "region_name": "us-east-1",
+                "access_key": credentials["aws_access_key_id"],
+                "secret_key": credentials["aws_secret_access_key"],
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "querystring_expire": settings.MEDIA_SIGNED_URL_SECONDS,
+                "file_overwrite": False,
+            },
+        },
+    }
+    env = {
+        "MEDIA_S3_BUCKET": bucket,
+        "MEDIA_S3_ENDPOINT_URL": s3_server,
+        "MEDIA_S3_REGION": "us-east-1",
+        "MEDIA_S3_ACCESS_KEY_ID": credentials["aws_access_key_id"],
+        "MEDIA_S3_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
+    }
+    return SimpleNamespace(endpoint=s3_server, bucket=bucket, client=client, env=env)
 
 
 @pytest.fixture(autouse=True)

