@@ -10,6 +10,7 @@ while Python work still uses every core through the processes (WEB_CONCURRENCY).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def _int(name: str, default: int) -> int:
@@ -47,3 +48,25 @@ def post_fork(server, worker):
 
     for connection in connections.all(initialized_only=True):
         connection.close()
+
+
+# With several workers, each keeps its request metrics in files under this directory, and a
+# scrape of any worker adds them all up (esn/metrics.py). Unset: each worker only knows its own.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+def on_starting(server):
+    # A previous run's files would be added to this run's counts.
+    if _metrics_dir:
+        path = Path(_metrics_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not be added up any more (its counters stay counted).
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -36,6 +36,7 @@ from access.actions import digest_recipients_q, receives_digests
 from digests import emails
 from digests.building import PERIOD_LENGTH, build_digests
 from digests.models import DigestRun, Frequency, InboxItem, SiteSettings
+from esn import counters
 from people.models import User
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,7 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                         status=Status.FAILED, error=str(exc)[:300], until=digest.until
                     )
                     result.failed += 1
+                    counters.count_email(counters.DIGEST, counters.FAILED)
                     waiting.pop(0)
                     continue
                 DigestRun.objects.filter(pk=run.pk).update(
@@ -294,6 +296,7 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                         emailed_at=timezone.now()
                     )
                 result.sent += 1
+                counters.count_email(counters.DIGEST, counters.SENT)
                 waiting.pop(0)
     except Exception:
         if waiting:

@@ -39,6 +39,7 @@ from digests.emails import absolute
 from digests.models import InboxItem, SiteSettings, UnreadEmail, UnreadEmailSent
 from digests.preferences import time_zone_of
 from digests.selectors import inbox_items
+from esn import counters
 from people.models import User
 from people.selectors import language_of
 
@@ -102,9 +103,11 @@ def send_unread_emails(*, now: datetime | None = None) -> UnreadResult:
         except Exception:
             _release(person, claimed)
             result.failed += 1
+            counters.count_email(counters.UNREAD, counters.FAILED)
             log.exception("unread email to user %s failed; its rows are released", person.pk)
             continue
         result.sent += 1
+        counters.count_email(counters.UNREAD, counters.SENT)
         result.rows += len(claimed)
     return result
 

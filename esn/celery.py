@@ -2,7 +2,14 @@ import gc
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import (
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    task_success,
+    worker_process_init,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esn.settings")
 
@@ -32,3 +39,26 @@ def _forget_the_task_id(**_kwargs):
     from esn.logs import current_request_id
 
     current_request_id.set("")
+
+
+# Task outcomes for /metrics, counted in Redis: workers are processes no scrape reaches
+# (esn/counters.py; never raises, so counting cannot fail a task).
+@task_success.connect
+def _count_success(sender=None, **_kwargs):
+    from esn import counters
+
+    counters.count_task(getattr(sender, "name", None) or "unknown", counters.SUCCEEDED)
+
+
+@task_failure.connect
+def _count_failure(sender=None, **_kwargs):
+    from esn import counters
+
+    counters.count_task(getattr(sender, "name", None) or "unknown", counters.FAILED)
+
+
+@task_retry.connect
+def _count_retry(sender=None, **_kwargs):
+    from esn import counters
+
+    counters.count_task(getattr(sender, "name", None) or "unknown", counters.RETRIED)
