@@ -1,5 +1,5 @@
 # Production image: gunicorn serves the web app, the same image runs the Celery worker and beat.
-FROM python:3.12-slim AS base
+FROM python:3.12-slim-trixie AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -8,7 +8,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-RUN groupadd --system esn && useradd --system --gid esn --home /app esn
+# A fixed numeric id: Kubernetes checks runAsNonRoot against it (deploy/kubernetes/).
+RUN groupadd --system --gid 10001 esn \
+ && useradd --system --uid 10001 --gid esn --home /app esn
+
+# pg_dump and pg_restore for tools/backup.py (docs/operations.md), of the server's major
+# version or newer: this base image's Debian ships PostgreSQL 17's, as docker-compose.yml runs.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 
 # Runtime dependencies only: tests, lint and the embedded development servers
 # (requirements-dev.txt, requirements-embedded.txt) stay out (tests/esn/test_requirements.py).

@@ -97,13 +97,13 @@ LOCK_KEY = 0x616E616C  # "anal"
 
 @contextmanager
 def _single_flight() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-    try:
-        yield
-    finally:
+    """The run holds a transaction-scoped lock, so the whole run is one transaction (each span
+    a savepoint in it): behind a pooler in transaction mode (PgBouncer) a session lock could be
+    taken on one server connection and released on another, and stay held for good."""
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        yield
 
 
 # --- the queries --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from analytics.csv import csv_response
 from analytics.models import AnalyticsSettings, AuditEntry, Period, Segment
 from analytics.privacy import shown_text
 from analytics.selectors import GroupInsights, Series
+from esn.db import reads_from_replica
 from esn.typing import HtmxHttpRequest
 from groups.pages import GroupForViewer, group_for_viewer
 
@@ -67,6 +68,7 @@ def _series_rows(
 BODY_SECONDS = 6 * 3600
 
 
+@reads_from_replica
 def site(request: HtmxHttpRequest) -> HttpResponseBase:
     if not can_see_site_analytics(request.user):
         raise PermissionDenied(
@@ -108,6 +110,7 @@ def site(request: HtmxHttpRequest) -> HttpResponseBase:
     )
 
 
+@reads_from_replica
 def site_csv(request: HtmxHttpRequest) -> HttpResponseBase:
     if not can_see_site_analytics(request.user):
         raise PermissionDenied(
@@ -136,6 +139,7 @@ def _group_look(
     return place, period, insights
 
 
+@reads_from_replica
 def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place, period, insights = _group_look(request, slug, AuditEntry.Kind.GROUP_PAGE)
     k = insights.k
@@ -156,6 +160,7 @@ def group_insights(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     )
 
 
+@reads_from_replica
 def group_csv(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
     place, period, insights = _group_look(request, slug, AuditEntry.Kind.GROUP_CSV)
     header, rows = _series_rows(

@@ -24,11 +24,12 @@ def client_address(request: HttpRequest) -> str | None:
     With TRUSTED_PROXY_COUNT = N proxies in front of the site, each appends the address it
     received the request from to X-Forwarded-For, so the client's is the N-th entry from the
     right. Entries further left were written by whoever sent the request and may be made up;
-    they are never read. Without enough entries (the request did not come through the proxies)
-    the connecting address counts."""
+    they are never read. Without enough entries (the request did not come through the proxies),
+    or from a connecting address that is not a trusted proxy's (FORWARDED_ALLOW_IPS), the
+    connecting address counts."""
     remote = request.META.get("REMOTE_ADDR") or None
     count = settings.TRUSTED_PROXY_COUNT
-    if count <= 0:
+    if count <= 0 or not _is_trusted_proxy(remote):
         return remote
     forwarded = [
         entry.strip()
@@ -42,6 +43,24 @@ def client_address(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def _is_trusted_proxy(remote: str | None) -> bool:
+    if remote is None:
+        return False
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    for entry in settings.FORWARDED_ALLOW_IPS:
+        if entry == "*":
+            return True
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 @dataclass(frozen=True)

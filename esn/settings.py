@@ -117,7 +117,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: everything logged while serving a request carries its id (esn/logs.py).
     "esn.middleware.RequestIdMiddleware",
+    # Second: counts every request, its time (all the middleware below included) and its
+    # database queries for /metrics (esn/metrics.py; no query, no network).
+    "esn.metrics.RequestMetricsMiddleware",
     "esn.middleware.HealthCheckMiddleware",
+    # /metrics for Prometheus, like /healthz before host validation and the HTTPS redirect;
+    # only with METRICS_TOKEN as a bearer token.
+    "esn.metrics.MetricsEndpointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,6 +194,25 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("The ESN runs on PostgreSQL only: DATABASE_URL must be postgres://")
+# DATABASE_URL points at PgBouncer in transaction mode (docker-compose.yml): a server connection
+# is ours for one transaction only, so no cursor may outlive one (Django's server-side cursors
+# for .iterator() do, outside a transaction). Nothing else here relies on the session: the one
+# long lock is transaction-scoped (analytics.rollup), and PgBouncer keeps each client's time
+# zone. Migrations and backups connect to PostgreSQL directly (compose's migrate service,
+# BACKUP_DATABASE_URL).
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLING
+# An optional streaming replica, for the read-only pages that tolerate a few seconds of lag
+# (esn/db.py lists them); never for anything a person has just written.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_TRANSACTION_POOLING
+    # Tests read the replica's pages from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["esn.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
@@ -211,6 +236,10 @@ SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 30)
 # Proxies in front of the site that append to X-Forwarded-For (one for the documented TLS
 # proxy). 0: the connecting address is the client's. See esn.ratelimit.client_address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# ...and only when the request arrives from one of these addresses or networks: the TLS proxy's,
+# the same list gunicorn believes X-Forwarded-Proto from (gunicorn.conf.py). Anyone reaching the
+# app server directly cannot claim another address.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -510,3 +539,32 @@ NOTIFICATIONS_NOTIFICATION_MODEL = "digests.InboxItem"
 DIGEST_CHUNK_SIZE = env_int("DIGEST_CHUNK_SIZE", 50)
 DIGEST_CLAIM_LEASE_SECONDS = env_int("DIGEST_CLAIM_LEASE_SECONDS", 600)
 CSRF_FAILURE_VIEW = "esn.views.csrf_failure"
+
+# --- Observability (esn/metrics.py, esn/errors.py; README "Observability") ---
+# /metrics answers Prometheus only with this bearer token (or METRICS_TOKEN_FILE); while it is
+# empty /metrics is a 404. Under gunicorn with several workers, also set the environment
+# variable PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself, not here).
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+# Error tracking with Sentry (or a Sentry-compatible service such as GlitchTip): off unless
+# SENTRY_DSN (or SENTRY_DSN_FILE) is set. No cookies, Authorization headers, request bodies or
+# local variables are sent (esn.errors.scrub_event), nor who the user is.
+SENTRY_DSN = env_secret("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE")
+# Share of requests and tasks traced for performance (0 to 1); 0, the default, sends errors only.
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE") or 0)
+except ValueError:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1")
+if SENTRY_DSN:
+    # Here, so web processes, Celery workers and management commands all report.
+    from esn.errors import init_error_tracking
+
+    init_error_tracking(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

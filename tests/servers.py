@@ -5,9 +5,11 @@ database. The test must commit what the server should see (`transactional_db`)."
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,6 +79,61 @@ def wait_until_ready(url: str, server: subprocess.Popen, log: Path, *, seconds: 
         if time.monotonic() > deadline:
             raise AssertionError(f"the server never became ready:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
+
+
+@contextmanager
+def pgbouncer(*, pool_size: int = 2) -> Iterator[str]:
+    """Debian's PgBouncer in transaction mode in front of the test database, as compose runs
+    it: yields a DATABASE_URL through it."""
+    db = connection.settings_dict
+    port = free_port()
+    # Not under pytest's temporary directories: PgBouncer drops root and must still read its
+    # files, and those directories are the owner's alone.
+    tmp = Path(tempfile.mkdtemp(prefix="esn-pgbouncer-"))
+    server = f"host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}"
+    if db["PASSWORD"]:
+        server += f" password={db['PASSWORD']}"
+    env = {
+        "PATH": f"{os.environ.get('PATH', '/usr/bin:/bin')}:/usr/sbin",
+        "DB_HOST": db["HOST"] or "127.0.0.1",
+        "DB_PORT": str(db["PORT"] or 5432),
+        "DB_USER": db["USER"],
+        "DB_PASSWORD": db["PASSWORD"] or "",
+        "PGBOUNCER_LISTEN_ADDR": "127.0.0.1",
+        "PGBOUNCER_PORT": str(port),
+        # The clients here are the test's own processes; the server connections carry the
+        # real credentials.
+        "PGBOUNCER_AUTH_TYPE": "trust",
+        "PGBOUNCER_POOL_SIZE": str(pool_size),
+        "PGBOUNCER_CONFIG_DIR": str(tmp),
+    }
+    # PgBouncer refuses to run as root; as root, it is told whom to become.
+    as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+    process = subprocess.Popen(  # noqa: S603
+        [str(PGBOUNCER_ENTRYPOINT), *as_user],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "stderr.log").open("w"),
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, (tmp / "stderr.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "PgBouncer did not start"
+                time.sleep(0.1)
+        yield f"postgres://{db['USER']}@127.0.0.1:{port}/{db['NAME']}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+PGBOUNCER_ENTRYPOINT = Path(settings.BASE_DIR) / "deploy" / "pgbouncer" / "entrypoint.sh"
 
 
 @contextmanager

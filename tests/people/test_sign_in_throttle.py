@@ -203,6 +203,7 @@ def test_failures_at_the_admin_and_the_sign_in_page_add_up(client, admin):
 
 def _address(settings, count, forwarded=None, remote="192.0.2.1"):
     settings.TRUSTED_PROXY_COUNT = count
+    settings.FORWARDED_ALLOW_IPS = ["192.0.2.0/28", "::1"]
     meta = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
@@ -231,8 +232,21 @@ def test_too_few_or_malformed_entries_fall_back_to_the_connecting_address(settin
     assert _address(settings, 1, forwarded="not-an-address") == "192.0.2.1"
 
 
+def test_forwarded_addresses_count_only_from_a_trusted_proxy(settings):
+    """Someone who reaches the app server directly, not through the proxy, cannot claim to be
+    another address."""
+    assert _address(settings, 1, forwarded="203.0.113.9", remote="198.51.100.7") == "198.51.100.7"
+    assert _address(settings, 1, forwarded="203.0.113.9", remote="192.0.2.9") == "203.0.113.9"
+    settings.FORWARDED_ALLOW_IPS = ["*"]
+    anyone = RequestFactory().get(
+        "/", REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+    assert client_address(anyone) == "203.0.113.9"
+
+
 def test_behind_the_proxy_spoofed_entries_do_not_escape_the_lock(settings, member):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.1"]
     attacker = Client(REMOTE_ADDR="10.0.0.1")  # the proxy
     for fake in range(5):
         _sign_in(attacker, member.username, "wrong", HTTP_X_FORWARDED_FOR=f"6.6.6.{fake}, 7.7.7.7")
