@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 EMBEDDED := $(BIN)/python -m esn.embedded exec --
 
-.PHONY: run test lint format check migrate shell seed digests bench bench-search bench-pickers e2e messages clean help
+.PHONY: run test lint format check migrate shell seed digests bench bench-load bench-search bench-pickers e2e messages clean help
 
 help:
 	@echo "make run    - start everything (embedded PostgreSQL + Valkey, web, worker, beat) on :8000"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff, import layers and cycles, mypy, translation catalogs; make format to fix formatting"
 	@echo "make messages - compile locale/*/LC_MESSAGES/django.po to .mo (run and test do it)"
 	@echo "make bench  - home-feed benchmark (bench/feed.py; slow: generates 1M posts)"
+	@echo "make bench-load - mixed load (locust) against the production gunicorn configuration"
 	@echo "make bench-search - search benchmark at 10k/100k/1M posts (ARGS=\"--sizes 10000\")"
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-embedded.txt
@@ -80,6 +81,11 @@ shell: $(STAMP)
 
 bench: $(STAMP)
 	$(EMBEDDED) $(BIN)/python bench/feed.py $(ARGS)
+
+# Mixed load with locust against gunicorn -c gunicorn.conf.py and production settings, on its
+# own database (bench/README.md): ARGS="--data generated --steps 50,100,200,400 --duration 300"
+bench-load: $(STAMP) messages
+	$(EMBEDDED) $(BIN)/python bench/load/run.py $(ARGS)
 
 # Its own database (esn_bench_search, created and emptied): ARGS="--sizes 10000,100000"
 bench-search: $(STAMP)

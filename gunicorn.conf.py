@@ -37,6 +37,9 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
+# gunicorn's runtime control socket ($HOME/.gunicorn/gunicorn.ctl) is off: the image's user may
+# not write its home, and workers are managed by the environment (WEB_CONCURRENCY, restarts).
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "0") != "1"
 # The app is imported once in the master, then forked: less memory per worker, and the
 # objects esn/wsgi.py freezes for the garbage collector are shared.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"

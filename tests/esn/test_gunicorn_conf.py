@@ -35,6 +35,7 @@ def test_the_defaults_use_threads_and_trust_only_a_local_proxy(monkeypatch):
     # Never '*': anyone could claim HTTPS, or another address for the sign-in throttle.
     assert conf["forwarded_allow_ips"] == "127.0.0.1,::1"
     assert conf["bind"] == "0.0.0.0:8000"
+    assert conf["control_socket_disable"] is True
 
 
 def test_the_environment_sets_workers_threads_port_and_the_proxy(monkeypatch):
