@@ -19,7 +19,6 @@ its own.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -30,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from analytics.models import Segment
+from esn.breaker import Breaker, close_quietly, quick_client
 
 if TYPE_CHECKING:
     import redis
@@ -59,15 +59,26 @@ _GROUP = Segment.GROUP.value
 
 # Module state, shared by the threads of one process. Every update is a single assignment
 # or set operation (atomic under the GIL); a race at worst repeats one PFADD.
-_client: redis.Redis | None = None
-_client_url = ""
 _counter: redis.Redis | None = None
 _counter_url = ""
-_paused_until = 0.0
 _memo_day: date | None = None
 _memo: set[tuple[int, int]] = set()
 # Patched by tests to move time on.
 _clock = time.monotonic
+
+
+def _new_client(url: str, timeout: float = TIMEOUT) -> redis.Redis:
+    return quick_client(url, timeout)
+
+
+# The requests' client: 50 ms, then a pause after an error (esn/breaker.py).
+_breaker = Breaker(
+    "Active-people counting",
+    pause=PAUSE,
+    factory=lambda url: _new_client(url),
+    clock=lambda: _clock(),
+    logger=log,
+)
 
 
 def key(day: date, segment: str, segment_id: int) -> str:
@@ -80,62 +91,18 @@ def site_today() -> date:
     return timezone.localdate(timezone=timezone.get_default_timezone())
 
 
-def _new_client(url: str, timeout: float = TIMEOUT) -> redis.Redis:
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        # redis-py retries failed commands by default; one attempt is all a request can spare.
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
-    )
-
-
-def _get_client() -> redis.Redis | None:
-    global _client, _client_url
-    url = settings.REDIS_URL
-    if not url:
-        return None
-    if _client is None or _client_url != url:
-        _client = _new_client(url)
-        _client_url = url
-    return _client
-
-
-def _trip(error: BaseException) -> None:
-    """Stop trying Redis for PAUSE seconds, and drop the client: the next try after the pause
-    starts from a fresh connection."""
-    global _client, _paused_until
-    _paused_until = _clock() + PAUSE
-    client, _client = _client, None
-    log.warning(
-        "Active-people counting is off for %.0f s after an error (%s: %s)",
-        PAUSE,
-        type(error).__name__,
-        error,
-    )
-    if client is not None:
-        # Closing a broken client may fail as well; there is nothing more to do about it.
-        with contextlib.suppress(Exception):
-            client.close()
-
-
 def record(user: Any, *, group_id: int | None = None, today: date | None = None) -> None:
     """Count `user` as active today: in the site, their department and their location when
     they are an employee, and in the group when `group_id` is given. Never raises."""
     try:
         _record(user, group_id, today)
     except Exception as error:
-        _trip(error)
+        _breaker.trip(error)
 
 
 def _record(user: Any, group_id: int | None, today: date | None) -> None:
     global _memo_day
-    if not settings.REDIS_URL or _clock() < _paused_until:
+    if not settings.REDIS_URL or _breaker.paused():
         return
     # Service accounts (admin and integration logins) are not people of the network: they
     # count nowhere, not even in a group they read.
@@ -162,7 +129,7 @@ def _record(user: Any, group_id: int | None, today: date | None) -> None:
         ]
     if group_key:
         keys.append(key(day, _GROUP, group_key[1]))
-    client = _get_client()
+    client = _breaker.client(settings.REDIS_URL)
     if client is None:
         return
     pipe = client.pipeline(transaction=False)
@@ -228,19 +195,14 @@ def _drop_counter(error: BaseException) -> None:
     global _counter
     client, _counter = _counter, None
     log.warning("Active people could not be counted: %s: %s", type(error).__name__, error)
-    if client is not None:
-        with contextlib.suppress(Exception):
-            client.close()
+    close_quietly(client)
 
 
 def reset() -> None:
     """Forget the memo, the pause and the clients (tests and benchmarks)."""
-    global _client, _client_url, _counter, _counter_url, _paused_until, _memo_day
+    global _counter, _counter_url, _memo_day
     _memo.clear()
     _memo_day = None
-    _paused_until = 0.0
-    for client in (_client, _counter):
-        if client is not None:
-            client.close()
-    _client = _counter = None
-    _client_url = _counter_url = ""
+    _breaker.reset()
+    close_quietly(_counter)
+    _counter, _counter_url = None, ""

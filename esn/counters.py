@@ -12,12 +12,13 @@ DigestRun and UnreadEmailSent rows are the record).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+from esn.breaker import Breaker, quick_client
 
 if TYPE_CHECKING:
     import redis
@@ -38,11 +39,6 @@ DIGEST, UNREAD = "digest", "unread"
 TIMEOUT = 0.1
 PAUSE = 30.0
 
-# Module state shared by a process's threads; each update is one assignment, and a race at
-# worst makes one more attempt.
-_client: redis.Redis | None = None
-_client_url = ""
-_paused_until = 0.0
 # Patched by tests to move time on.
 _clock = time.monotonic
 
@@ -53,18 +49,16 @@ def redis_url() -> str:
 
 
 def new_client(url: str, timeout: float) -> redis.Redis:
-    import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+    return quick_client(url, timeout)
 
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout,
-        # One attempt: redis-py would otherwise retry and multiply the wait.
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=0,
-    )
+
+_breaker = Breaker(
+    "Metrics counting",
+    pause=PAUSE,
+    factory=lambda url: new_client(url, TIMEOUT),
+    clock=lambda: _clock(),
+    logger=log,
+)
 
 
 def count_task(task_name: str, outcome: str) -> None:
@@ -87,39 +81,15 @@ def labels_of(name: str, size: int) -> list[str]:
 
 
 def _increment(key: str, *labels: str) -> None:
-    global _client, _client_url
-    url = redis_url()
-    if not url or _clock() < _paused_until:
+    client = _breaker.client(redis_url())
+    if client is None:
         return
     try:
-        if _client is None or _client_url != url:
-            _client = new_client(url, TIMEOUT)
-            _client_url = url
-        _client.hincrby(key, field(*labels), 1)
+        client.hincrby(key, field(*labels), 1)
     except Exception as error:
-        _pause(error)
-
-
-def _pause(error: BaseException) -> None:
-    global _client, _paused_until
-    _paused_until = _clock() + PAUSE
-    client, _client = _client, None
-    log.warning(
-        "Metrics counters are off for %.0f s after a Redis error (%s: %s)",
-        PAUSE,
-        type(error).__name__,
-        error,
-    )
-    if client is not None:
-        with contextlib.suppress(Exception):
-            client.close()
+        _breaker.trip(error)
 
 
 def reset() -> None:
     """Forget the pause and the client (tests)."""
-    global _client, _client_url, _paused_until
-    _paused_until = 0.0
-    client, _client, _client_url = _client, None, ""
-    if client is not None:
-        with contextlib.suppress(Exception):
-            client.close()
+    _breaker.reset()

@@ -54,6 +54,15 @@ def production_env(static_root: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def server_password(user, password: str) -> None:
+    """Give `user` a password these servers accept: they check with the production hashers,
+    not the tests' fast one (tests/conftest.py)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    user.password = PBKDF2PasswordHasher().encode(password, PBKDF2PasswordHasher().salt())
+    user.save(update_fields=["password"])
+
+
 def collect_static(target: Path) -> Path:
     """What the Dockerfile does at build time: the hashed, compressed static files WhiteNoise
     serves when DEBUG is off."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -17,7 +16,7 @@ from groups.moderation import remove_post
 from posts.models import Post
 from tests.e2e.browser import DESKTOP, PHONE
 from tests.factories import PASSWORD, UserFactory
-from tests.servers import free_port, gunicorn, production_env
+from tests.servers import free_port, gunicorn, production_env, server_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,9 +25,7 @@ SHOTS = Path("/tmp/shots/object-storage")  # noqa: S108 (where the reviewers loo
 
 def person(username: str, first: str, last: str, **fields):
     user = UserFactory(username=username, first_name=first, last_name=last, **fields)
-    # The server checks passwords with the production hashers, not the tests' fast one.
-    user.password = PBKDF2PasswordHasher().encode(PASSWORD, "e2esalt12345")
-    user.save(update_fields=["password"])
+    server_password(user, PASSWORD)
     return user
 
 

@@ -18,11 +18,10 @@ import requests
 import urllib3.util.connection
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from requests.adapters import HTTPAdapter
 
 from tests.factories import PASSWORD, UserFactory
-from tests.servers import free_port, gunicorn, production_env
+from tests.servers import free_port, gunicorn, production_env, server_password
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,9 +131,7 @@ def sign_in(session: requests.Session, site: str, username: str, password: str, 
 
 def test_https_on_a_local_certificate_with_secure_cookies_and_hsts(proxied_site):
     site, ca, _, http_port = proxied_site
-    person = UserFactory(username="ana.jansen")
-    person.password = PBKDF2PasswordHasher().encode(PASSWORD, "staticsalt1234")
-    person.save(update_fields=["password"])
+    server_password(UserFactory(username="ana.jansen"), PASSWORD)
     ana = browser("127.0.0.2", ca)
 
     page = ana.get(f"{site}/accounts/login/", timeout=10)
@@ -162,9 +159,7 @@ def test_https_on_a_local_certificate_with_secure_cookies_and_hsts(proxied_site)
 
 def test_the_sign_in_throttle_counts_the_real_clients_address(proxied_site):
     site, ca, _, _ = proxied_site
-    person = UserFactory(username="ana.jansen")
-    person.password = PBKDF2PasswordHasher().encode(PASSWORD, "staticsalt1234")
-    person.save(update_fields=["password"])
+    server_password(UserFactory(username="ana.jansen"), PASSWORD)
 
     attacker = browser("127.0.0.2", ca)
     statuses = [
