@@ -410,6 +410,16 @@ CACHES = {
     )
 }
 
+# Sessions: with one cache for every process (CACHE_USE_REDIS), a request reads its session
+# from the cache instead of the database, which stays the record (written through, read when
+# the cache misses or fails). With a cache per process a session ended in one process could
+# live on in another's copy, so then the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
+
 # Celery. Reliability settings follow shared/RELIABILITY.md.
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
 CELERY_RESULT_BACKEND = None

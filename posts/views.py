@@ -32,15 +32,18 @@ from welcome import selectors as welcome
 
 
 def home(request: HtmxHttpRequest) -> HttpResponseBase:
-    page = selectors.home_feed(request.viewer, cursor=page_cursor(request))
-    mine = list(my_groups(request.user))
+    viewer = request.viewer
+    page = selectors.home_feed(viewer, cursor=page_cursor(request))
+    context: dict[str, Any] = {"stream": "home"}
+    if request.htmx and request.GET.get("cursor"):
+        # "Load more": only the next posts are rendered (render_feed), none of the page's cards.
+        return render_feed(request, page=page, template="posts/home.html", context=context)
+    # The viewer's ties (read once per request) say whether there is anything to look up.
+    mine = list(my_groups(request.user)) if viewer.ties.member_groups else []
     postable = [g for g in mine if g.archived_at is None]
-    context: dict[str, Any] = {
-        "form": PostForm(user=request.user, groups=postable),
-        "stream": "home",
-        "my_groups": mine[:8],
-        "invitations": invitations_for(request.user)[:5],
-    }
+    context["form"] = PostForm(user=request.user, groups=postable)
+    context["my_groups"] = mine[:8]
+    context["invitations"] = invitations_for(request.user)[:5] if viewer.ties.invited else []
     if not request.GET.get("cursor"):
         # The first page only: the first day's card and the announcements sit above the feed.
         context["get_started"] = welcome.get_started(request.viewer)

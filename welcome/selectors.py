@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -111,6 +112,31 @@ def get_started(who: Any) -> GetStarted | None:
     )
 
 
+# When announcements are pinned, for every Home: usually none, and then Home asks nothing
+# more. Forgotten when one is made, ended, edited or deleted (welcome/apps.py, services); the
+# time limit bounds what a process with a cache of its own (no CACHE_USE_REDIS) may miss.
+PINNED_KEY = "welcome:pinned:v1"
+PINNED_SECONDS = 60
+
+
+def forget_pinned(**_kwargs: Any) -> None:
+    cache.delete(PINNED_KEY)
+
+
+def _pinned_windows(now) -> list[tuple[Any, Any]]:
+    windows = cache.get(PINNED_KEY)
+    if windows is None:
+        # Everything not ended before the earlier of `now` and the clock's now (a caller may
+        # ask about another moment: the windows are filtered on each call).
+        windows = list(
+            Announcement.objects.filter(ends_at__gt=min(now, timezone.now()))
+            .order_by()
+            .values_list("starts_at", "ends_at")[:100]
+        )
+        cache.set(PINNED_KEY, windows, PINNED_SECONDS)
+    return windows
+
+
 def announcements(who: Any, now=None) -> list[tuple[Announcement, Post]]:
     """The announcements pinned now that the viewer may read and has not dismissed, newest
     first, each with its post ready to render."""
@@ -118,6 +144,8 @@ def announcements(who: Any, now=None) -> list[tuple[Announcement, Post]]:
     if not viewer.can_use_site:
         return []
     now = now or timezone.now()
+    if not any(starts <= now < ends for starts, ends in _pinned_windows(now)):
+        return []
     pinned = list(
         Announcement.objects.filter(starts_at__lte=now, ends_at__gt=now)
         .exclude(dismissals__user_id=viewer.row_id)

@@ -23,6 +23,7 @@ from welcome.models import (
     GetStartedDismissal,
     WelcomeSettings,
 )
+from welcome.selectors import forget_pinned
 
 # How long an announcement may stay pinned, in days (welcome.selectors.DURATION_CHOICES).
 DURATIONS = (1, 3, 7, 14)
@@ -74,7 +75,11 @@ def announce(*, post: Post, by: User, days: int) -> Announcement:
             )
             % {"n": len(pinned), "names": names}
         )
-    return Announcement.objects.create(post=post, created_by=by, starts_at=now, ends_at=ends)
+    announcement = Announcement.objects.create(
+        post=post, created_by=by, starts_at=now, ends_at=ends
+    )
+    transaction.on_commit(forget_pinned)
+    return announcement
 
 
 @transaction.atomic
@@ -86,6 +91,7 @@ def end_announcement(*, announcement: Announcement, by: User) -> None:
     Announcement.objects.filter(pk=announcement.pk, ends_at__gt=now).update(
         ends_at=Greatest(Value(now), F("starts_at") + timedelta(microseconds=1)), ended_by=by
     )
+    transaction.on_commit(forget_pinned)
 
 
 def dismiss_announcement(*, user: User, announcement: Announcement) -> None:

@@ -51,6 +51,15 @@ def seen_long_ago(*people: User) -> None:
     )
 
 
+def a_now_with_the_day_ahead(room: timedelta) -> datetime:
+    """Now, or just after the coming midnight (the site's) when less than `room` is left of
+    today: a test that moves the clock on by up to `room` stays within one day's digest."""
+    now = timezone.now()
+    local = timezone.localtime(now)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return now if midnight - local > room else midnight + timedelta(minutes=1)
+
+
 def run_digests(now: datetime | None = None):
     """One planner run with its chunks executed right here, as a worker would, at `now`."""
     now = now or timezone.now()
@@ -263,7 +272,7 @@ def test_a_crashed_chunk_is_taken_over_after_the_lease_and_a_living_one_is_not(
     seen_long_ago(member)
     post_services.create_post(author=colleague, body="hello")
     queued = []
-    now = timezone.now()
+    now = a_now_with_the_day_ahead(timedelta(seconds=settings.DIGEST_CLAIM_LEASE_SECONDS + 60))
     planning.plan(now=now, enqueue=queued.append)
     # A worker claimed the run and died before sending.
     DigestRun.objects.update(status=Status.SENDING, claimed_at=now)

@@ -192,3 +192,34 @@ def test_a_removed_or_hidden_post_frees_its_place_and_is_never_quoted(admin, mem
     with pytest.raises(ValidationError) as refused:
         services.announce(post=make_post(admin, "Fourth"), by=announcer, days=1)
     assert "Falcon" not in str(refused.value)
+
+
+# --- Home asks about announcements only when some are pinned (issue 16) ---------------------
+
+
+def test_with_none_pinned_home_asks_nothing_after_the_first_look(member, django_assert_num_queries):
+    assert pinned_for(member) == []
+    with django_assert_num_queries(0):
+        assert pinned_for(member) == []
+
+
+def test_home_knows_at_once_when_one_is_pinned_ended_edited_or_deleted(
+    admin, member, django_capture_on_commit_callbacks
+):
+    assert pinned_for(member) == []  # "none pinned" is remembered now
+    post = make_post(admin, "Town hall")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.announce(post=post, by=admin, days=1)
+    assert pinned_for(member) == ["Town hall"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.end_announcement(announcement=Announcement.objects.get(), by=admin)
+    assert pinned_for(member) == []
+
+    # An admin's edit in Django admin (a save), then the post's deletion.
+    again = Announcement.objects.get()
+    again.ends_at = timezone.now() + timedelta(days=2)
+    again.save()
+    assert pinned_for(member) == ["Town hall"]
+    post.delete()
+    assert pinned_for(member) == []
