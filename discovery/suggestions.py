@@ -5,16 +5,18 @@ and nobody blocked either way or muted."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import zip_longest
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Min, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from access.actions import banned_group_ids
 from access.groups import visible_groups
@@ -28,10 +30,12 @@ from access.people import (
 )
 from access.posts import visible_posts
 from access.viewer import Ties, Viewer, as_viewer
+from esn import generations
 from groups.models import Group, Membership
 from hashtags.models import Hashtag, HashtagFollow
 from hashtags.selectors import trending_hashtags
 from people.models import Follow, User
+from posts.models import Post
 
 
 @dataclass
@@ -303,12 +307,62 @@ def suggested_groups(user: User | Viewer, *, limit: int = 3) -> list:
 def discovery(user: User | Viewer) -> dict[str, Any]:
     """The home page's side cards: this week's trending hashtags and what to follow or join,
     each with its reason. The viewer's ties are read once for all of them; at most ten
-    queries, whatever the size of the company."""
+    queries, whatever the size of the company, and none while the viewer's cards are kept
+    (`_cards_key` says when they are not)."""
     viewer = as_viewer(user)
-    trending = trending_hashtags(viewer.user, limit=6)
-    return {
-        "trending": trending,
-        "suggested_people": suggested_people(viewer),
-        "suggested_hashtags": suggested_hashtags(viewer, trending=trending),
-        "suggested_groups": suggested_groups(viewer),
-    }
+    key = _cards_key(viewer)
+    cards = cache.get(key) if key else None
+    if cards is None:
+        trending = trending_hashtags(viewer.user, limit=6)
+        cards = {
+            "trending": trending,
+            "suggested_people": suggested_people(viewer),
+            "suggested_hashtags": suggested_hashtags(viewer, trending=trending),
+            "suggested_groups": suggested_groups(viewer),
+        }
+        if key:
+            cache.set(key, cards, CARDS_SECONDS)
+    return cards
+
+
+# The cards are the same for a person until what they are made of changes, and they load with
+# every Home: each person's are kept for CARDS_SECONDS (a new post may wait that long to
+# trend). Their key holds everything about the viewer they depend on (ties: follows,
+# memberships, invitations, blocks either way, choices; kind of account; language), so a
+# change there makes new ones at once; and a version that every deletion, removal or edit of
+# a post or of a hashtag link, and every change to a group or a person, moves on (apps.py):
+# what may no longer be shown is gone from everyone's cards on their next request.
+CARDS_SECONDS = 300
+
+
+def forget_cards(**kwargs: Any) -> None:
+    if kwargs.get("created") and kwargs.get("sender") is Post:
+        return  # a new post only adds, and may wait for the cards' time to run out
+    generations.move_on(generations.SIDE_CARDS)
+
+
+def _cards_key(viewer: Viewer) -> str | None:
+    user = viewer.user
+    if viewer.pk is None or user is None:
+        return None
+    ties = viewer.ties
+    made_of = repr(
+        (
+            sorted(ties.following),
+            sorted(ties.hashtags),
+            sorted((pk, tie.role, tie.muted) for pk, tie in ties.groups.items()),
+            sorted(ties.invited),
+            sorted(ties.blocking),
+            sorted(ties.blocked_by),
+            sorted(ties.choices.items()),
+            user.is_guest,
+            user.is_staff,
+            user.is_superuser,
+            user.department_id,
+            user.location_id,
+            get_language(),
+        )
+    )
+    digest = hashlib.blake2b(made_of.encode(), digest_size=12).hexdigest()
+    generation = generations.current(generations.SIDE_CARDS)
+    return f"discovery:cards:{viewer.pk}:{generation}:{digest}"

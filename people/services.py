@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from access.viewer import Viewer
 from digests import services as inbox
+from esn import generations
 from groups.models import Invitation, Membership
 from people.models import Block, Follow, User
 
@@ -228,6 +229,8 @@ def deactivate_person(*, person: User, by: User | None = None) -> bool:
     if not User.objects.filter(pk=person.pk, is_active=True).update(is_active=False):
         return False
     person.is_active = False
+    # Nobody is suggested who has left (Home's side cards).
+    transaction.on_commit(lambda: generations.move_on(generations.SIDE_CARDS))
     # An inactive account is refused at every request already; the sessions are also ended
     # so that coming back (reactivate_person) does not bring an old one back to life, on a
     # laptop handed in at leaving, say.
@@ -269,4 +272,5 @@ def reactivate_person(*, person: User) -> bool:
     meanwhile), invitations withdrawn stay withdrawn. Returns whether they were inactive."""
     updated = User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
     person.is_active = True
+    transaction.on_commit(lambda: generations.move_on(generations.SIDE_CARDS))
     return bool(updated)
