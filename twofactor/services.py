@@ -7,12 +7,17 @@ single-use StaticTokens. Codes are checked through the devices, so django-otp's 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.models import Device
@@ -20,6 +25,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.models import User
+from people.selectors import language_of
+
+log = logging.getLogger(__name__)
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -131,9 +139,37 @@ def new_recovery_codes(*, user: User) -> list[str]:
 
 @transaction.atomic
 def turn_off(*, user: User) -> None:
-    """Two-step sign-in off: the authenticator and the recovery codes are forgotten."""
+    """Two-step sign-in off: the authenticator and the recovery codes are forgotten, and the
+    person is told by email, in their language: if it was not them (a session left open, a
+    guessed password), this is how they learn that their account is weaker now."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    transaction.on_commit(lambda: _tell_it_is_off(user, timezone.now()))
+
+
+def _tell_it_is_off(user: User, when) -> None:
+    if not user.email:
+        return
+    context = {
+        "person": user,
+        "password_link": settings.SITE_URL + reverse("password_change"),
+        "settings_link": settings.SITE_URL + reverse("twofactor:settings"),
+    }
+    with translation.override(language_of(user)):
+        context["when"] = formats.date_format(
+            timezone.localtime(when), "DATETIME_FORMAT", use_l10n=True
+        )
+        message = EmailMessage(
+            subject=_("Two-step sign-in is off for your account"),
+            body=render_to_string("twofactor/email/two_step_off.txt", context),
+            to=[user.email],
+        )
+    try:
+        message.send()
+    except Exception:
+        # The change is made and shown on the page; a mail server that refuses must not undo
+        # or hide it. Logged for the administrators.
+        log.exception("the two-step-off notice to user %s could not be sent", user.pk)
 
 
 def check_code(*, user: User, code: str) -> Device:

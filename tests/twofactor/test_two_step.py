@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
+from django.core import mail
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -126,6 +127,39 @@ def test_turning_off_with_the_password(member_client, member, clock):
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=member).exists()
     assert not StaticDevice.objects.filter(user=member).exists()
+
+
+def test_turning_it_off_is_told_to_the_person_by_email_in_their_language(
+    member_client, member, clock, django_capture_on_commit_callbacks, settings
+):
+    """If it was not them (a session left open), this is how they learn of it."""
+    settings.SITE_URL = "https://esn.example.org"
+    member.language = "nl"
+    member.save(update_fields=["language"])
+    _turn_on(member, clock)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post("/two-step/off/", {"proof": PASSWORD})
+
+    [notice] = mail.outbox
+    assert notice.to == [member.email]
+    assert notice.subject == "Tweestapsverificatie staat uit voor je account"
+    assert "https://esn.example.org/accounts/password_change/" in notice.body
+    assert "https://esn.example.org/two-step/" in notice.body
+    assert PASSWORD not in notice.body
+
+
+def test_a_refused_attempt_to_turn_it_off_sends_nothing(
+    member_client, member, clock, django_capture_on_commit_callbacks
+):
+    _turn_on(member, clock)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post("/two-step/off/", {"proof": "not-my-password"})
+
+    assert mail.outbox == []
 
 
 def test_turning_off_with_a_current_code(member_client, member, clock):
