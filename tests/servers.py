@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -26,12 +27,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def database_url() -> str:
-    """The test database, as a URL another process can use."""
+def database_url(name: str | None = None) -> str:
+    """A postgres:// URL another process can use for the test database (or database `name` on
+    the same server), as this process connects."""
     db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    port = db["PORT"] or 5432
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{port}/{db['NAME']}"
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db.get("HOST") or "localhost", safe="")  # a socket directory is quoted too
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{quote(name or db['NAME'], safe='')}"
 
 
 def production_env(static_root: Path, **extra: str) -> dict[str, str]:

@@ -38,12 +38,10 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, TypeVar
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 from kombu.utils.url import maybe_sanitize_url
@@ -59,6 +57,7 @@ from posts import services as post_services
 from posts.models import Post
 from tests.factories import UserFactory
 from tests.groups.helpers import add_member, make_group
+from tests.servers import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,13 +74,7 @@ SEPARATOR = re.compile(rb"^-{79}$", re.MULTILINE)  # between messages in the fil
 
 def worker_database_url() -> str:
     """DATABASE_URL for the test database this process uses (test_<name>), for the worker."""
-    db = connection.settings_dict
-    auth = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db.get("HOST") or "localhost", safe="")  # a socket directory is quoted too
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{auth}@{host}{port}/{quote(db['NAME'], safe='')}"
+    return database_url()
 
 
 class Worker:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
-from urllib.parse import quote
 
 import dj_database_url
 import psycopg2
@@ -28,6 +27,7 @@ from people.models import User
 from posts.models import Post, PostImage
 from posts.services import add_comment
 from tests.factories import UserFactory, image_upload, make_post
+from tests.servers import database_url
 from tools import backup as backup_tool
 
 pytestmark = [
@@ -47,13 +47,7 @@ TABLES = ["people_user", "posts_post", "posts_postimage", "posts_comment", "djan
 
 def url_for(name: str) -> str:
     """A postgres:// URL on the test database's server, as the test process connects."""
-    db = connection.settings_dict
-    auth = quote(db.get("USER") or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db.get("HOST") or "localhost", safe="")  # a socket directory is quoted too
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{auth}@{host}{port}/{quote(name, safe='')}"
+    return database_url(name)
 
 
 def maintenance_connection():
