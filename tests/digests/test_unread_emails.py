@@ -156,6 +156,11 @@ def test_only_in_my_digest_puts_unread_rows_in_the_digest_and_not_in_an_email(
     from digests import planning
     from digests.models import Frequency
 
+    # The digest is due from hour 0, whatever the hour the test runs at (a day later, between
+    # midnight and the site's usual hour, none would be due yet).
+    site = SiteSettings.current()
+    site.send_hour = 0
+    site.save()
     preferences.set_frequency(
         user=member, frequency=Frequency.DAILY, unread_email=UnreadEmail.DIGEST
     )
