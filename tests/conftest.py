@@ -13,6 +13,21 @@ from people.models import LanguageSettings
 from tests.factories import DepartmentFactory, LocationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _visits_of_this_run_only():
+    """Active-people counters (analytics.visits) under a prefix of this test run's own. Redis
+    outlives a run: keys an earlier run left for the same days (the servers the production-path
+    tests start count their visits too) must not show up in this run's figures."""
+    import uuid
+
+    from analytics import visits
+
+    saved = visits.KEY_PREFIX
+    visits.KEY_PREFIX = f"{saved}test-{uuid.uuid4().hex[:8]}:"
+    yield
+    visits.KEY_PREFIX = saved
+
+
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

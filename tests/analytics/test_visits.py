@@ -173,12 +173,13 @@ def test_keys_expire_within_35_days(redis_url, employee):
     visits.record(employee, group_id=7, today=MONDAY)
 
     names = list(redis_url.scan_iter(match=f"{visits.KEY_PREFIX}*"))
+    prefix = visits.KEY_PREFIX
     assert sorted(n.decode() for n in names) == sorted(
         [
-            "an:v:2001-01-01:site:0",
-            f"an:v:2001-01-01:department:{employee.department_id}",
-            f"an:v:2001-01-01:location:{employee.location_id}",
-            "an:v:2001-01-01:group:7",
+            f"{prefix}2001-01-01:site:0",
+            f"{prefix}2001-01-01:department:{employee.department_id}",
+            f"{prefix}2001-01-01:location:{employee.location_id}",
+            f"{prefix}2001-01-01:group:7",
         ]
     )
     for name in names:
