@@ -141,6 +141,9 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
     }
 
     function show(results) {
+      // An answer may arrive after the person moved to an option (the answer for the whole
+      // word after one for its first letters): the same option stays chosen.
+      const chosen = active >= 0 && items[active] ? items[active].dataset.url + "|" + items[active].dataset.handle : null;
       list.replaceChildren();
       items = results.map((result, i) => {
         const li = document.createElement("li");
@@ -183,8 +186,9 @@ document.addEventListener("htmx:sendError", () => announceFailure(document.body.
       list.append(...items);
       list.hidden = false;
       box.setAttribute("aria-expanded", "true");
+      const kept = chosen ? items.findIndex((li) => li.dataset.url + "|" + li.dataset.handle === chosen) : -1;
       // The search box: Enter still opens the full results until an item is chosen.
-      highlight(mode === "search" ? -1 : 0);
+      highlight(kept >= 0 ? kept : mode === "search" ? -1 : 0);
     }
 
     box.addEventListener("input", () => {
