@@ -335,9 +335,17 @@ def discovery(user: User | Viewer) -> dict[str, Any]:
 CARDS_SECONDS = 300
 
 
+# What of a person decides whether they may be suggested to others (a sign-in saves
+# `last_login`, which must not empty everyone's cards every morning).
+PERSON_FIELDS = frozenset({"is_active", "is_guest", "department", "location"})
+
+
 def forget_cards(**kwargs: Any) -> None:
-    if kwargs.get("created") and kwargs.get("sender") is Post:
+    sender, fields = kwargs.get("sender"), kwargs.get("update_fields")
+    if kwargs.get("created") and sender is Post:
         return  # a new post only adds, and may wait for the cards' time to run out
+    if sender is User and fields is not None and not PERSON_FIELDS & set(fields):
+        return
     generations.move_on(generations.SIDE_CARDS)
 
 

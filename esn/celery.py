@@ -45,20 +45,20 @@ def _forget_the_task_id(**_kwargs):
 # (esn/counters.py; never raises, so counting cannot fail a task).
 @task_success.connect
 def _count_success(sender=None, **_kwargs):
-    from esn import counters
+    from esn.counters import SUCCEEDED, count_task
 
-    counters.count_task(getattr(sender, "name", None) or "unknown", counters.SUCCEEDED)
+    count_task(getattr(sender, "name", None) or "unknown", SUCCEEDED)
 
 
 @task_failure.connect
 def _count_failure(sender=None, **_kwargs):
-    from esn import counters
+    from esn.counters import FAILED, count_task
 
-    counters.count_task(getattr(sender, "name", None) or "unknown", counters.FAILED)
+    count_task(getattr(sender, "name", None) or "unknown", FAILED)
 
 
 @task_retry.connect
 def _count_retry(sender=None, **_kwargs):
-    from esn import counters
+    from esn.counters import RETRIED, count_task
 
-    counters.count_task(getattr(sender, "name", None) or "unknown", counters.RETRIED)
+    count_task(getattr(sender, "name", None) or "unknown", RETRIED)

@@ -379,12 +379,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+_media_address = MEDIA_S3_PUBLIC_ENDPOINT_URL or env_str("MEDIA_S3_ENDPOINT_URL")
 MEDIA_ORIGINS = (
-    [
-        _origin(MEDIA_S3_PUBLIC_ENDPOINT_URL or env_str("MEDIA_S3_ENDPOINT_URL"))
-        if MEDIA_S3_PUBLIC_ENDPOINT_URL or env_str("MEDIA_S3_ENDPOINT_URL")
-        else "https://*.amazonaws.com"
-    ]
+    [_origin(_media_address) if _media_address else "https://*.amazonaws.com"]
     if MEDIA_S3_BUCKET
     else []
 )

@@ -11,7 +11,6 @@ import logging
 import math
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -24,6 +23,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from digests.emails import absolute
 from people.models import User
 from people.selectors import language_of
 
@@ -152,8 +152,8 @@ def _tell_it_is_off(user: User, when) -> None:
         return
     context = {
         "person": user,
-        "password_link": settings.SITE_URL + reverse("password_change"),
-        "settings_link": settings.SITE_URL + reverse("twofactor:settings"),
+        "password_link": absolute(reverse("password_change")),
+        "settings_link": absolute(reverse("twofactor:settings")),
     }
     with translation.override(language_of(user)):
         context["when"] = formats.date_format(

@@ -11,7 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from esn import generations
 from groups import moderation
 from groups.models import Group
 from people.services import block_person, deactivate_person, follow_person, set_languages
@@ -107,3 +109,16 @@ def test_a_new_language_shows_at_once(member_client, member, writers):
     set_languages(person=member, language="nl", reads=[], only_read_in_feed=False)
 
     assert "Trending" not in cards(member_client)
+
+
+def test_someone_signing_in_does_not_empty_everyones_cards(member, colleague):
+    """A sign-in saves `last_login`; only what decides whether a person may be suggested
+    (active, guest, department, location) moves the cards' generation on."""
+    before = generations.current(generations.SIDE_CARDS)
+    colleague.last_login = timezone.now()
+    colleague.save(update_fields=["last_login"])
+    assert generations.current(generations.SIDE_CARDS) == before
+
+    colleague.is_active = False
+    colleague.save()  # Django admin's save, all fields
+    assert generations.current(generations.SIDE_CARDS) > before
