@@ -39,7 +39,12 @@ def database_url(name: str | None = None) -> str:
     return f"postgres://{auth}@{host}{port}/{quote(name or db['NAME'], safe='')}"
 
 
-def production_env(static_root: Path, **extra: str) -> dict[str, str]:
+# The production defaults for HTTPS (redirect, secure cookies), off for a server the test
+# talks to over plain http without the TLS proxy in front.
+PLAIN_HTTP = {"SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0"}
+
+
+def production_env(static_root: Path, *, plain_http: bool = False, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -55,6 +60,8 @@ def production_env(static_root: Path, **extra: str) -> dict[str, str]:
         # Each test's own limits are not what these servers test.
         "RATE_LIMIT_REQUESTS_PER_MINUTE": "10000",
     }
+    if plain_http:
+        env.update(PLAIN_HTTP)
     env.update(extra)
     return env
 

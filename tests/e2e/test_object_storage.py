@@ -55,9 +55,7 @@ def test_a_photo_on_the_object_store_reaches_a_colleague_until_it_is_removed(
     ada = UserFactory(username="ada.admin", is_staff=True, is_superuser=True)
     env = production_env(
         collected_static,
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_SSL_REDIRECT="0",
+        plain_http=True,
         **s3_media.env,
     )
     photo = tmp_path / "desk.png"

@@ -46,9 +46,7 @@ def test_a_production_gunicorn_serves_and_writes_through_the_pooler(collected_st
             collected_static,
             DATABASE_URL=pooled,
             DATABASE_TRANSACTION_POOLING="1",
-            SECURE_SSL_REDIRECT="0",
-            SESSION_COOKIE_SECURE="0",
-            CSRF_COOKIE_SECURE="0",
+            plain_http=True,
             GUNICORN_THREADS="4",
         )
         with gunicorn(free_port(), env, tmp_path / "gunicorn.log") as site:

@@ -41,9 +41,7 @@ def test_an_image_uploaded_through_one_process_is_served_by_the_other_until_remo
     moderator = UserFactory(username="ada.admin", is_staff=True, is_superuser=True)
     env = production_env(
         collected_static,
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_SSL_REDIRECT="0",
+        plain_http=True,
         **s3_media.env,
     )
     with (
