@@ -485,6 +485,37 @@ class Load:
         self.gevent.sleep(1)
         return window
 
+    def memory(self, users: int, total: int, every: int = 1000) -> list[tuple[int, dict]]:
+        """The mix for `total` requests with `users` people, each gunicorn worker's resident
+        size read after every `every` requests: [(requests, {pid: MB})]. A worker replaced
+        meanwhile (max_requests) shows as a new pid."""
+        self.locustfile.configure(self.plan, only=None)
+        samples: list[tuple[int, dict]] = []
+        done = self.Event()
+        state = {"count": 0}
+
+        def counted(**kwargs: Any) -> None:
+            state["count"] += 1
+            if state["count"] % every == 0:
+                samples.append((state["count"], self._worker_rss()))
+                if state["count"] >= total:
+                    done.set()
+
+        self.env.events.request.add_listener(counted)
+        try:
+            self.runner.start(users, spawn_rate=max(1.0, users / 10))
+            done.wait(timeout=total / 5 + 120)  # far more than it takes at 20 req/s or more
+        finally:
+            self.env.events.request.remove_listener(counted)
+            self.runner.stop()
+            self.gevent.sleep(1)
+        return samples
+
+    def _worker_rss(self) -> dict[int, float]:
+        return {
+            w.pid: w.memory_info().rss / (1024 * 1024) for w in self.master.children(recursive=True)
+        }
+
     def _sample_database(self, seconds: float) -> None:
         end = time.monotonic() + seconds + 5
         while time.monotonic() < end:
@@ -582,6 +613,35 @@ def print_pages(pages: list[tuple[str, Window]], users: int) -> None:
         )
 
 
+def print_memory(samples: list[tuple[int, dict]], users: int) -> None:
+    """Each worker's resident size through the run, and its growth between the first and the
+    last thousand requests (issue 16: none)."""
+    print(
+        f"\nMemory: gunicorn workers' resident size (MB) after every 1,000 requests of the mix "
+        f"({users} people; the 3 workers share the requests):"
+    )
+    pids = sorted({pid for _n, rss in samples for pid in rss})
+    print(f"{'requests':>8}  " + "  ".join(f"{pid:>9}" for pid in pids))
+    for count, rss in samples:
+        cells = "  ".join(f"{rss[pid]:9.1f}" if pid in rss else f"{'-':>9}" for pid in pids)
+        print(f"{count:8d}  {cells}")
+    if len(samples) < 2:
+        print("Too few samples for a growth figure.")
+        return
+    (first_n, first), (last_n, last) = samples[0], samples[-1]
+    kept = [pid for pid in pids if pid in first and pid in last]
+    growth = [last[pid] - first[pid] for pid in kept]
+    if not kept:
+        print("Every worker was replaced during the run (max_requests): no growth figure.")
+        return
+    worst = max(growth)
+    print(
+        f"Growth between request {first_n:,} and {last_n:,}, per worker: "
+        + ", ".join(f"{g:+.1f} MB" for g in growth)
+        + f" (largest {worst:+.1f} MB, {worst / first[kept[growth.index(worst)]]:+.1%})"
+    )
+
+
 def print_verdicts(steps: list[tuple[int, Window]]) -> None:
     print()
     best = max(steps, key=lambda s: s[1].count / s[1].seconds)
@@ -669,6 +729,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="pin the load generator to this core (os.sched_setaffinity); the server's "
         "processes keep every core",
     )
+    parser.add_argument(
+        "--memory-requests",
+        type=int,
+        default=0,
+        help="after the steps, run the mix for this many requests and print the workers' "
+        "resident size every 1,000 (issue 16: 10000); 0 skips it",
+    )
+    parser.add_argument(
+        "--memory-users", type=int, default=50, help="people during the memory phase"
+    )
     parser.add_argument("--prepare", help=argparse.SUPPRESS)  # the child's plan path
     args = parser.parse_args(argv)
     args.steps = [int(s) for s in args.steps.split(",")] if args.steps else [args.users]
@@ -749,9 +819,19 @@ def main(argv: list[str] | None = None) -> None:
                     args.page_users, args.page_seconds, args.max_requests, only=name, settle=2
                 )
                 pages.append((name, window))
+        memory = []
+        if args.memory_requests:
+            print(
+                f"Memory: the mix with {args.memory_users} people for {args.memory_requests} "
+                "requests ...",
+                flush=True,
+            )
+            memory = load.memory(args.memory_users, args.memory_requests)
         print_steps(steps)
         if pages:
             print_pages(pages, args.page_users)
+        if memory:
+            print_memory(memory, args.memory_users)
         print_verdicts(steps)
         print(f"\nWhole run: {time.monotonic() - started:.0f} s.")
     finally:
