@@ -38,6 +38,7 @@ from access.people import site_admins_q, visible_person_ids
 from access.posts import can_view_post, live_q, removed_q
 from access.viewer import Ties, Viewer
 from digests.models import InboxEvent, InboxItem
+from esn import generations
 from groups.models import Group, Invitation, JoinRequest, Membership, Report
 from people.models import Follow, User
 from posts.models import Comment, Post, Reaction
@@ -56,8 +57,12 @@ def _silenced(ties: Ties, *, actor_id: int, group_id: int | None) -> bool:
 
 
 def _send(recipients: Iterable[User], *, actor: User, kind: str, verb: str, **fields) -> None:
+    told = []
     for recipient in recipients:
         notify.send(actor, recipient=recipient, verb=verb, kind=kind, actor_user=actor, **fields)
+        told.append(recipient.pk)
+    # The notifications app writes rows with bulk_create: no post_save for the badge to hear.
+    generations.forget_inboxes(told)
 
 
 def _refresh_or_send(recipient: User, *, key: str, changes: dict, **send) -> None:
@@ -70,6 +75,7 @@ def _refresh_or_send(recipient: User, *, key: str, changes: dict, **send) -> Non
             if InboxItem.objects.filter(recipient=recipient, key=key).update(
                 unread=True, deleted=False, **changes
             ):
+                generations.forget_inboxes([recipient.pk])
                 return
             try:
                 with transaction.atomic():
@@ -246,9 +252,12 @@ def answer_withdrawn(*, post_id: int) -> None:
     one about its current answer: the answer was taken back, replaced, removed by a
     moderator, or the post is no longer a question."""
     current = Post.objects.filter(pk=post_id).values_list("accepted_answer_id", flat=True).first()
-    InboxItem.objects.filter(post_id=post_id, kind=Kind.ANSWER, deleted=False).exclude(
+    rows = InboxItem.objects.filter(post_id=post_id, kind=Kind.ANSWER, deleted=False).exclude(
         comment_id=current
-    ).update(deleted=True)
+    )
+    recipients = list(rows.values_list("recipient_id", flat=True))
+    rows.update(deleted=True)
+    generations.forget_inboxes(recipients)
 
 
 def person_followed(*, follower_id: int, followee_id: int) -> None:
@@ -450,6 +459,7 @@ def _keep_count(
         rows = InboxItem.objects.filter(recipient=recipient, key=key)
         if count == 0:
             rows.update(count=0, unread=False)
+            generations.forget_inboxes([recipient.pk])
         elif latest is None:
             rows.update(count=count)
         else:
@@ -658,6 +668,7 @@ def invitation_settled(*, group_id: int, invitee_id: int, withdrawn: bool) -> No
         rows.update(deleted=True)
     else:
         rows.filter(unread=True).update(unread=False)
+    generations.forget_inboxes([invitee_id])
 
 
 def mark_read(*, user: User, item_id: int) -> InboxItem | None:
@@ -665,11 +676,14 @@ def mark_read(*, user: User, item_id: int) -> InboxItem | None:
     if item is not None and item.unread:
         InboxItem.objects.filter(pk=item.pk).update(unread=False)
         item.unread = False
+        generations.forget_inboxes([user.pk])
     return item
 
 
 def mark_all_read(*, user: User) -> int:
-    return InboxItem.objects.filter(recipient=user, unread=True).update(unread=False)
+    read = InboxItem.objects.filter(recipient=user, unread=True).update(unread=False)
+    generations.forget_inboxes([user.pk])
+    return read
 
 
 # --- events: recorded with the act, delivered by a worker ------------------------------------

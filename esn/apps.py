@@ -29,3 +29,54 @@ class EsnConfig(AppConfig):
                 signal.connect(
                     forget_cards, sender=model, dispatch_uid=f"cards-{model.__name__}-{signal}"
                 )
+
+        # The inbox badge kept per person (digests.selectors.unread_count): a row written
+        # through save() moves its recipient's number on; a change to what rows are about
+        # (a post edited or removed, a comment removed, a group, a membership, an invitation,
+        # a block, a person's standing) moves everyone's.
+        from digests.models import InboxItem
+        from groups.models import Invitation, Membership
+        from people.models import Block
+        from posts.models import Comment
+
+        for signal in (post_save, post_delete):
+            signal.connect(_forget_badge, sender=InboxItem, dispatch_uid=f"badge-row-{signal}")
+            for model in (Post, Comment, Group, Membership, Invitation, Block, User):
+                signal.connect(
+                    _forget_badges,
+                    sender=model,
+                    dispatch_uid=f"badges-{model.__name__}-{signal}",
+                )
+
+
+# What of a person decides what others' inbox rows about them show, and what they may see.
+BADGE_PERSON_FIELDS = frozenset(
+    {
+        "is_active",
+        "is_guest",
+        "is_staff",
+        "is_superuser",
+        "guest_expires_on",
+        "department",
+        "location",
+    }
+)
+
+
+def _forget_badge(sender, instance, **kwargs) -> None:
+    from esn import generations
+
+    generations.move_on_after_commit(generations.inbox_of(instance.recipient_id))
+
+
+def _forget_badges(sender, **kwargs) -> None:
+    from esn import generations
+    from people.models import User
+    from posts.models import Comment, Post
+
+    if kwargs.get("created") and sender in (Post, Comment):
+        return  # a new post or comment hides no row
+    fields = kwargs.get("update_fields")
+    if sender is User and fields is not None and not BADGE_PERSON_FIELDS & set(fields):
+        return  # a sign-in (last_login), a visit (last_seen_at), a new language
+    generations.move_on_after_commit(generations.INBOX_SUBJECTS)

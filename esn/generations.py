@@ -6,14 +6,51 @@ without importing it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.cache import cache
+from django.db import transaction
 
 # The side cards of Home (discovery.suggestions).
 SIDE_CARDS = "side-cards"
+# What the rows of anyone's inbox are about (posts, comments, groups, memberships, people,
+# blocks): whether a row may still be shown, hence the inbox badge (digests.selectors).
+INBOX_SUBJECTS = "inbox-subjects"
+
+
+def inbox_of(user_id: int) -> str:
+    """The rows addressed to one person: moved on by every write to them."""
+    return f"inbox:{int(user_id)}"
 
 
 def current(name: str) -> int:
     return cache.get(f"generation:{name}") or 0
+
+
+def current_many(names: list[str]) -> dict[str, int]:
+    """Several generations in one round trip to the cache."""
+    found = cache.get_many([f"generation:{name}" for name in names])
+    return {name: found.get(f"generation:{name}") or 0 for name in names}
+
+
+def forget_inboxes(user_ids: Iterable[int]) -> None:
+    """After a write to these people's inbox rows that did not go through `save()` (an
+    `update()`): their badges are counted again once it commits."""
+    names = [inbox_of(user_id) for user_id in set(user_ids)]
+    move_on_after_commit(*names)
+
+
+def move_on_after_commit(*names: str) -> None:
+    """Moved on now and again when the transaction commits: a reader between the write and
+    the commit still counts the old rows and may store them under the number moved on now;
+    the second move makes sure nobody reads that."""
+
+    def moved() -> None:
+        for name in names:
+            move_on(name)
+
+    moved()
+    transaction.on_commit(moved)
 
 
 def move_on(name: str) -> None:
