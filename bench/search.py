@@ -3,6 +3,7 @@ hand, never by `make test`.
 
     python bench/search.py                                  # 10k, 100k and 1M posts
     python bench/search.py --sizes 10000,100000 --repeat 10
+    python bench/search.py --sizes 1000000 --reuse          # keep the data of the last run
     make bench-search ARGS="--sizes 10000"
 
 For each size it generates (bulk SQL) people, groups, posts with Zipf-distributed words and
@@ -10,6 +11,10 @@ comments, then prints, for typical queries as an employee and as a guest: the se
 (`match_posts` + `search_page`) and the whole page (`GET /search/`) p50 / p95 / max in ms,
 the queries per call, which indexes each search query read, and EXPLAIN (ANALYZE, BUFFERS) of
 the two search queries for a few of them. See bench/README.md.
+
+Settings are a production process's (DEBUG off: cached templates, hashed static files,
+sessions in Redis when REDIS_URL is set), served over plain http to the test client; DEBUG=1
+in the environment measures the development settings instead.
 """
 
 from __future__ import annotations
@@ -32,6 +37,19 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+# Before bench/feed.py is imported (it defaults to DEBUG=1): what a web process in production
+# runs, minus https (the test client speaks plain http to "localhost").
+for name, value in {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "localhost",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "CACHE_USE_REDIS": "1",
+    "STATIC_ROOT": str(ROOT / "var" / "bench-search-static"),
+}.items():
+    os.environ.setdefault(name, value)
+
 # Shared with the feed benchmark: names, sentences, timing helpers.
 from feed import (  # noqa: E402
     DEPARTMENTS,
@@ -42,6 +60,7 @@ from feed import (  # noqa: E402
     TITLES,
     Step,
     ms,
+    ms_with_database,
     p95,
     say,
     sql,
@@ -68,6 +87,10 @@ class Config:
     seed: int
     database_url: str
     explain: bool
+    reuse: bool
+
+    def marker(self, size: int) -> str:
+        return f"bench search data v1: posts={size} people={self.people} groups={self.groups} seed={self.seed}"
 
 
 def parse_args(argv: list[str] | None) -> Config:
@@ -80,6 +103,12 @@ def parse_args(argv: list[str] | None) -> Config:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-explain", action="store_true", help="skip the full plans")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the data already in the database if it was generated for the same size, "
+        "people, groups and seed (one size at a time)",
+    )
     parser.add_argument(
         "--database-url",
         help=f"database of its own, created if missing and emptied (default: {DEFAULT_DATABASE} "
@@ -102,6 +131,7 @@ def parse_args(argv: list[str] | None) -> Config:
         seed=args.seed,
         database_url=args.database_url or default_url,
         explain=not args.no_explain,
+        reuse=args.reuse,
     )
 
 
@@ -143,6 +173,13 @@ def vocabulary(seed: int) -> list[str]:
 
 
 # --- data -------------------------------------------------------------------------------
+
+
+def existing_marker() -> str | None:
+    """What the last complete generation wrote into the employee's bio (nothing searches
+    bios), or None."""
+    rows = sql("SELECT bio FROM people_user WHERE username = %s", [EMPLOYEE])
+    return rows[0][0] if rows and rows[0][0] else None
 
 
 def wipe() -> None:
@@ -287,6 +324,7 @@ def generate(cfg: Config, posts: int, vocab: list[str]) -> None:
         for table in ("people_user", "groups_group", "groups_membership", "posts_post",
                       "posts_comment"):  # fmt: skip
             sql(f"VACUUM ANALYZE {table}")
+    sql("UPDATE people_user SET bio = %s WHERE username = %s", [cfg.marker(posts), EMPLOYEE])
     size = sql("SELECT pg_size_pretty(pg_total_relation_size('posts_post'))")[0][0]
     say(f"Generated in {time.perf_counter() - started:.0f} s (posts_post with indexes: {size}).")
 
@@ -359,13 +397,33 @@ INDEX_RE = re.compile(
 )
 
 
-def explain(statement: str, analyze: bool = True) -> str:
-    from django.db import connection
+def search_statements(queries: list[dict]) -> list[tuple[str, str]]:
+    """The two search queries of a call, each with the SET LOCAL planner settings it ran
+    under (posts/search.py changes some for very common words), so that EXPLAIN shows the
+    plan the search used."""
+    found, settings = [], ""
+    for query in queries:
+        sql_text = query["sql"]
+        if sql_text.startswith("SET LOCAL"):
+            settings = sql_text
+        elif sql_text in ("COMMIT", "ROLLBACK") or sql_text.startswith("RESET"):
+            settings = ""
+        elif "ts_rank" in sql_text:
+            found.append((settings, sql_text))
+    return found
 
-    with connection.cursor() as cur:
+
+def explain(statement: tuple[str, str], analyze: bool = True) -> str:
+    from django.db import connection, transaction
+
+    settings, sql_text = statement
+    with transaction.atomic(), connection.cursor() as cur:
+        if settings:
+            cur.execute(settings)
         options = "ANALYZE, BUFFERS" if analyze else "COSTS"
-        cur.execute(f"EXPLAIN ({options}) {statement}")
-        return "\n".join(row[0] for row in cur.fetchall())
+        cur.execute(f"EXPLAIN ({options}) {sql_text}")
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    return f"({settings})\n{plan}" if settings and analyze else plan
 
 
 def measure(cfg: Config, size: int, vocab: list[str]) -> list[str]:
@@ -385,7 +443,8 @@ def measure(cfg: Config, size: int, vocab: list[str]) -> list[str]:
     plans = []
     header = (
         f"{'posts':>8} {'viewer':9} {'query':22} {'found':>6} "
-        f"{'selector p50/p95/max':>22} {'page p50/p95/max':>22} {'q sel/page':>10}  indexes read"
+        f"{'selector p50/p95/max':>22} {'page p50/p95/max':>22} {'sql':>5} {'cpu':>5} "
+        f"{'q sel/page':>10}  indexes read"
     )
     say(header)
     lines.append(header)
@@ -400,27 +459,38 @@ def measure(cfg: Config, size: int, vocab: list[str]) -> list[str]:
             with CaptureQueriesContext(connection) as ctx:
                 matches, _page = selector_call(user, case)
             selector_queries = len(ctx.captured_queries)
-            search_sql = [q["sql"] for q in ctx.captured_queries if "ts_rank" in q["sql"]]
+            search_sql = search_statements(ctx.captured_queries)
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(url)
             if response.status_code != 200:
                 raise RuntimeError(f"GET {url} answered {response.status_code}")
             page_queries = len(ctx.captured_queries)
-            selector_ms, page_ms = [], []
+            selector_ms, page_ms, page_sql_ms, page_cpu_ms = [], [], [], []
             for _ in range(cfg.repeat):
                 selector_ms.append(ms(lambda user=user, case=case: selector_call(user, case)))
-                page_ms.append(ms(lambda url=url, client=client: client.get(url)))
+                total, in_sql, cpu = ms_with_database(
+                    lambda url=url, client=client: client.get(url)
+                )
+                page_ms.append(total)
+                page_sql_ms.append(in_sql)
+                page_cpu_ms.append(cpu)
+            # The posts and comments indexes (and scans) only: the small tables of the
+            # policy (groups, memberships, blocks) are read the same way for every query.
             indexes = sorted(
                 {
                     index or seq
                     for s in search_sql
                     for index, seq in INDEX_RE.findall(explain(s, analyze=False))
+                    if re.search(r"posts_|comments_", index or seq)
+                    and not (index or "").endswith("_pkey")
                 }
             )
             found = f"{matches.total}{'+' if matches.more else ''}"
             line = (
                 f"{size:>8} {viewer:9} {case.name:22} {found:>6} "
-                f"{fmt(selector_ms):>22} {fmt(page_ms):>22} {selector_queries:>4} /{page_queries:>3}"
+                f"{fmt(selector_ms):>22} {fmt(page_ms):>22} {statistics.median(page_sql_ms):5.1f} "
+                f"{statistics.median(page_cpu_ms):5.1f} "
+                f"{selector_queries:>4} /{page_queries:>3}"
                 f"  {', '.join(indexes)}"
             )
             say(line)
@@ -451,27 +521,55 @@ def fmt(values: list[float]) -> str:
     return f"{statistics.median(values):6.1f} {p95(values):6.1f} {max(values):6.1f}"
 
 
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def collect_static() -> None:
+    """Without DEBUG, pages link hashed static files: they need the manifest collectstatic
+    writes (as the Dockerfile does at build time). Every run (~8 s): a stale manifest would
+    refuse a file added since."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if not settings.DEBUG:
+        say(f"Collecting static files into {settings.STATIC_ROOT} ...")
+        call_command("collectstatic", verbosity=0, interactive=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     os.environ["DATABASE_URL"] = cfg.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "esn.settings")
-    os.environ.setdefault("DEBUG", "1")
     ensure_database(cfg.database_url)
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
+    started = time.perf_counter()
+    say(
+        f"Start: {load()}; DEBUG={int(settings.DEBUG)}, "
+        f"sessions {settings.SESSION_ENGINE.rsplit('.', 1)[-1]}, "
+        f"PostgreSQL {sql('SHOW server_version')[0][0]}"
+    )
     call_command("migrate", verbosity=0, interactive=False)
+    collect_static()
     vocab = vocabulary(cfg.seed)
     summary = []
     for size in cfg.sizes:
-        wipe()
-        generate(cfg, size, vocab)
+        if cfg.reuse and existing_marker() == cfg.marker(size):
+            say(f"Reusing the data already generated ({cfg.marker(size)}).")
+        else:
+            wipe()
+            generate(cfg, size, vocab)
         summary += measure(cfg, size, vocab)
     say("\nAll sizes (ms; selector = match_posts + search_page; page = GET /search/):")
     for line in summary:
         say(line)
+    say(f"End: {load()}; {time.perf_counter() - started:.0f} s in all.")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,15 @@ in SQL). bench/search.py measures it at 10k, 100k and 1M posts.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.postgres.search import SearchRank
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.html import escape
@@ -150,28 +154,37 @@ def matching_comments(user: User, words: list[str], filters: PostFilters) -> Que
 
 
 def match_posts(user: User, words: list[str], filters: PostFilters | None = None) -> PostMatches:
-    """Which posts match, with their rank, in two queries: the newest RANK_WINDOW matching
-    posts and the newest RANK_WINDOW matching comments, each ranked with `ts_rank`. A post
-    found through a comment carries its best-ranked matching comment."""
+    """Which posts match, with their rank: the newest RANK_WINDOW matching posts and the
+    newest RANK_WINDOW matching comments, each ranked with `ts_rank`. A post found through a
+    comment carries its best-ranked matching comment. Where the posts fill their window, only
+    comments at least as new as the oldest of those posts are looked up: an older comment
+    belongs to an older post, which the window leaves out unless a newer comment brings it
+    in (its rank and shown comment then come from the newer comments). Three queries (the planner's estimate and the two lookups), four for a very common word (see
+    _PLANNER below)."""
     filters = filters or PostFilters()
     query = prefix_query(words)
     if query is None:
         return PostMatches(words, [], more=False)
     rank = SearchRank(F("search_vector"), query)
+    common = _planned_matches(Post.objects.filter(search_vector=query)) > COMMON_WORD_ROWS
     newest_posts = (
         matching_posts(user, words, filters).order_by("-created_at", "-id").values("id")
     )[:RANK_WINDOW]
-    post_rows = list(
-        Post.objects.filter(pk__in=newest_posts)
-        .annotate(rank=rank)
-        .values_list("id", "created_at", "rank")
-    )
-    newest_comments = (
-        matching_comments(user, words, filters).order_by("-created_at", "-id").values("id")
-    )[:RANK_WINDOW]
+    with _walking_newest_first(common):
+        post_rows = list(
+            Post.objects.filter(pk__in=newest_posts)
+            .annotate(rank=rank)
+            .values_list("id", "created_at", "rank")
+        )
+    posts_cutoff = min(row[1] for row in post_rows) if len(post_rows) == RANK_WINDOW else None
+    comments = matching_comments(user, words, filters)
+    if posts_cutoff is not None:
+        comments = comments.filter(created_at__gte=posts_cutoff)
+    newest_comments = comments.order_by("-created_at", "-id").values("id")[:RANK_WINDOW]
     comment_rows = list(
         Comment.objects.filter(pk__in=newest_comments)
         .annotate(rank=rank)
+        .order_by()
         .values_list("post_id", "id", "created_at", "rank")
     )
 
@@ -188,15 +201,57 @@ def match_posts(user: User, words: list[str], filters: PostFilters | None = None
 
     # Where a lookup stopped at its window, older matches of the other lookup would be
     # listed with gaps between them: keep only what both windows cover.
-    cutoffs = []
-    if len(post_rows) == RANK_WINDOW:
-        cutoffs.append(min(row[1] for row in post_rows))
+    cutoffs = [posts_cutoff] if posts_cutoff is not None else []
     if len(comment_rows) == RANK_WINDOW:
         cutoffs.append(min(row[2] for row in comment_rows))
     if cutoffs:
         oldest = max(cutoffs)
         matches = [m for m in matches if m.when >= oldest]
     return PostMatches(words, matches, more=bool(cutoffs))
+
+
+# _PLANNER: each lookup reads at most RANK_WINDOW rows and PostgreSQL picks how, with one
+# correction for very common words, measured at 1M posts (bench/README.md, issue 16). For a
+# word in tens of thousands of posts the planner prices the GIN lookup far below its cost
+# (reading the 160,000 entries of such a word in `posts_search` took 40 ms) and combines it
+# with the viewer's few groups (a guest) or a group filter, where walking those posts newest
+# first and stopping at the window takes 10 ms; and for every viewer it may start parallel
+# workers, which cost more to start on a busy machine than the bounded walk takes. So for
+# such words the posts lookup runs without bitmap scans and without parallel workers.
+# Whether a word is that common is the planner's own estimate (ANALYZE keeps the most
+# common words of `search_vector`), read with an EXPLAIN of the bare match: no row is read.
+COMMON_WORD_ROWS = 20_000
+
+
+def _planned_matches(queryset: QuerySet) -> int:
+    """How many rows PostgreSQL expects `queryset` to return: an EXPLAIN, no rows read."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+_WALK_SETTINGS = ("max_parallel_workers_per_gather", "enable_bitmapscan")
+
+
+@contextmanager
+def _walking_newest_first(common: bool) -> Iterator[None]:
+    """For a common word, the queries inside run without bitmap scans or parallel workers
+    (SET LOCAL: this transaction only, restored on leaving when it is someone else's)."""
+    if not common:
+        yield
+        return
+    nested = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off"
+        )
+        yield
+        if nested:
+            cursor.execute("; ".join(f"RESET {name}" for name in _WALK_SETTINGS))
 
 
 def search_page(

@@ -181,6 +181,82 @@ def test_the_window_bounds_what_is_ranked(member, colleague, monkeypatch):
     assert {m.post_id for m in matches.matches} == {p.pk for p in posts[:5]}
 
 
+def test_a_full_post_window_bounds_the_comments_looked_up(member, colleague, monkeypatch):
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    now = timezone.now()
+    posts = [
+        make_post(colleague, f"standup note {i}", created_at=now - timedelta(hours=i))
+        for i in range(4)
+    ]
+    old = make_post(colleague, "an old thread", created_at=now - timedelta(days=2))
+    revived = make_post(colleague, "another old thread", created_at=now - timedelta(days=2))
+    stale = post_services.add_comment(post=old, author=member, body="standup moved")
+    stale.created_at = now - timedelta(hours=5)  # older than the window's oldest post
+    stale.save(update_fields=["created_at"])
+    fresh = post_services.add_comment(post=revived, author=member, body="standup again")
+
+    matches = match_posts(member, ["standup"])
+
+    # The three newest posts fill the window; a comment newer than the oldest of them brings
+    # its old post in, an older one does not (as when both lookups were ranked in full).
+    assert matches.more
+    assert {m.post_id for m in matches.matches} == {p.pk for p in posts[:3]} | {revived.pk}
+    [by_comment] = [m for m in matches.matches if m.post_id == revived.pk]
+    assert by_comment.comment_id == fresh.pk
+
+
+@pytest.fixture
+def every_word_common(monkeypatch):
+    """As if every word were in tens of thousands of posts: the posts lookup then runs
+    without bitmap scans or parallel workers."""
+    monkeypatch.setattr(search, "COMMON_WORD_ROWS", -1)
+
+
+def test_common_words_find_the_same_posts_and_nothing_hidden(
+    every_word_common, member, colleague, outsider
+):
+    test_hidden_posts_and_comments_are_never_found(member, colleague, outsider)
+    test_a_guest_finds_only_what_is_in_their_groups(colleague)
+
+
+def _planner_settings() -> tuple[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_bitmapscan")
+        bitmaps = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return bitmaps, cursor.fetchone()[0]
+
+
+def test_common_word_planner_settings_end_with_the_lookup(every_word_common, member, colleague):
+    # Inside someone else's transaction (as here, the test's), SET LOCAL would last to its
+    # end: the search restores both settings itself.
+    make_post(colleague, "planning poker")
+    before = _planner_settings()
+
+    assert match_posts(member, ["planning"]).total == 1
+    assert _planner_settings() == before
+
+
+@pytest.mark.parametrize("common", [False, True], ids=["word", "common word"])
+def test_matching_costs_the_same_few_queries_for_3_or_23_posts(
+    member, colleague, monkeypatch, common, django_assert_num_queries
+):
+    if common:
+        monkeypatch.setattr(search, "COMMON_WORD_ROWS", -1)
+    # 1 the planner's estimate (EXPLAIN); 1 matching posts; 1 matching comments. A common
+    # word adds 1 SET LOCAL before the posts and, inside an open transaction, 1 RESET after.
+    expected = 5 if common else 3
+    for start, n in ((0, 3), (3, 20)):
+        for i in range(start, start + n):
+            post = make_post(colleague, f"kanban board {i}")
+            post_services.add_comment(post=post, author=member, body=f"kanban card {i}")
+        with django_assert_num_queries(expected):
+            matches = match_posts(member, ["kanban"])
+        assert matches.total == start + n
+
+
 def test_pages_are_numbered_and_capped(member, colleague, monkeypatch):
     monkeypatch.setattr(search, "PER_PAGE", 2)
     monkeypatch.setattr(search, "MAX_PAGES", 2)
