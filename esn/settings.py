@@ -397,7 +397,9 @@ REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client per pool instead of one per operation, and a
+            # Redis error taken as a cache miss (esn/cache.py: the site works while it is away).
+            "BACKEND": "esn.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "esn",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
