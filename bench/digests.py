@@ -135,8 +135,10 @@ def parse_args(argv: list[str] | None) -> Config:
     )
     parser.add_argument(
         "--gc-freeze",
-        action="store_true",
-        help="gc.freeze() after the warm-up, as esn/wsgi.py does (the Celery worker does not)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gc.freeze() after the warm-up, as a Celery worker child does at start-up "
+        "(esn/celery.py) and esn/wsgi.py at import (default on; --no-gc-freeze: off)",
     )
     parser.add_argument(
         "--database-url",
@@ -609,11 +611,12 @@ def generate(cfg: Config, anchor: datetime) -> None:
             FROM (SELECT user_id, group_id, random() AS r FROM groups_membership) AS m
             JOIN bench_people AS p ON p.id = m.user_id
             WHERE p.tweaker AND m.r < 0.20;
-            INSERT INTO digests_digestchoice (frequency, time_zone, updated_at, user_id)
+            INSERT INTO digests_digestchoice (
+                frequency, time_zone, unread_email, updated_at, user_id)
             SELECT CASE WHEN u.r < 0.10 THEN 'off' WHEN u.r < 0.22 THEN 'daily'
                     WHEN u.r < 0.30 THEN 'weekly' ELSE '' END,
                 CASE WHEN random() < 0.6 OR u.r >= 0.30 THEN coalesce(z.zone, '') ELSE '' END,
-                %(now)s::timestamptz, u.id
+                '', %(now)s::timestamptz, u.id
             FROM (SELECT id, location_id, random() AS r FROM people_user) AS u
             LEFT JOIN unnest(%(locs)s::bigint[], %(zones)s::text[]) AS z (loc, zone)
                 ON z.loc = u.location_id
@@ -932,7 +935,10 @@ def run_round(anchor: datetime, *, freeze: bool) -> Round:
 
 
 def explain(query: Query) -> list[str]:
-    with connection.cursor() as cur:
+    from digests.building import CANDIDATES_PLANNER
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(CANDIDATES_PLANNER)  # as build_digests plans it
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + query.statement, query.params)
         return [LONG_ARRAY.sub(shorten_array, row[0]) for row in cur.fetchall()]
 

@@ -13,8 +13,8 @@ builds or sends anything, so:
 - if the broker is down, runs stay planned and not enqueued, and the next planner run enqueues
   them. Nothing in a user's request ever waits on the broker.
 
-Each sent digest is marked in the ledger right after its email leaves: batching those marks
-would, after a crash, mail everyone in the batch a second time.
+Each sent digest is marked in the ledger by a transaction committed right after its email
+leaves: batching those marks would, after a crash, mail everyone in the batch a second time.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                 run = waiting[0]
                 digest = digests[run.user_id]
                 try:
-                    emails.send_digest(run, digest, connection=mail)
+                    _send_and_mark(run, digest, mail)
                 except _ONE_MESSAGE_ERRORS as exc:
                     log.warning("digest %s for user %s refused: %s", run.pk, run.user_id, exc)
                     DigestRun.objects.filter(pk=run.pk).update(
@@ -281,20 +281,6 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                     counters.count_email(counters.DIGEST, counters.FAILED)
                     waiting.pop(0)
                     continue
-                DigestRun.objects.filter(pk=run.pk).update(
-                    status=Status.SENT,
-                    sent_at=timezone.now(),
-                    since=digest.since,
-                    until=digest.until,
-                    post_ids=[p.pk for p in digest.posts],
-                    more_count=digest.more_count,
-                    error="",
-                )
-                if digest.addressed:
-                    # Mailed in the digest: the unread-message email leaves them alone.
-                    InboxItem.objects.filter(pk__in=[r.pk for r in digest.addressed]).update(
-                        emailed_at=timezone.now()
-                    )
                 result.sent += 1
                 counters.count_email(counters.DIGEST, counters.SENT)
                 waiting.pop(0)
@@ -304,6 +290,31 @@ def _mail(runs: list[DigestRun], digests: dict, result: ChunkResult) -> None:
                 pk__in=[run.pk for run in waiting], status=Status.SENDING
             ).update(status=Status.PLANNED, planned_at=timezone.now() - _lease() - _ONE_SECOND)
         raise
+
+
+def _send_and_mark(run: DigestRun, digest, mail) -> None:
+    """The ledger marks are written first and committed only once the email has left: a
+    worker killed before the commit leaves the run "sending" (taken over after the lease),
+    one killed after it leaves it sent. What is left between the two is the time from the
+    mail server's answer to the COMMIT; with the marks written after the send it also held
+    building and sending the UPDATEs, and a kill between the run's mark and the inbox rows'
+    left those rows to be mailed again by the unread-message email (bench/faults.py)."""
+    with transaction.atomic():
+        DigestRun.objects.filter(pk=run.pk).update(
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            since=digest.since,
+            until=digest.until,
+            post_ids=[p.pk for p in digest.posts],
+            more_count=digest.more_count,
+            error="",
+        )
+        if digest.addressed:
+            # Mailed in the digest: the unread-message email leaves them alone.
+            InboxItem.objects.filter(pk__in=[r.pk for r in digest.addressed]).update(
+                emailed_at=timezone.now()
+            )
+        emails.send_digest(run, digest, connection=mail)
 
 
 def _still_wanted(run: DigestRun, site: SiteSettings) -> bool:

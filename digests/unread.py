@@ -11,10 +11,11 @@ chose while the site default is on; never those who chose "only in my digest" or
 nor anyone who may not use the site, nor a guest unless the site mails guests.
 
 Exactly once per row: rows are claimed (`InboxItem.emailed_at`) with the ledger row
-(`UnreadEmailSent`) in one transaction before the email leaves, skipping rows another run
-has locked, so two beats or a retried task never mail a row twice. If sending fails the
-claim is released and a later run tries again. Visibility is applied again when the email is
-built (`digests.selectors.inbox_items`), and rows read in the meantime are left out.
+(`UnreadEmailSent`) in one transaction that commits once the email has left, skipping rows
+another run has locked, so two beats or a retried task never mail a row twice. If sending
+fails, or the worker dies before the commit, the claim is rolled back and a later run tries
+again. Visibility is applied again when the email is built (`digests.selectors.inbox_items`),
+and rows read in the meantime are left out.
 """
 
 from __future__ import annotations
@@ -95,16 +96,14 @@ def send_unread_emails(*, now: datetime | None = None) -> UnreadResult:
     for person in people:
         if not receives_digests(person, site):
             continue
-        claimed = _claim(person, now, site)
-        if not claimed:
-            continue
         try:
-            _message(person, claimed, site).send(fail_silently=False)
+            claimed = _claim_and_send(person, now, site)
         except Exception:
-            _release(person, claimed)
             result.failed += 1
             counters.count_email(counters.UNREAD, counters.FAILED)
             log.exception("unread email to user %s failed; its rows are released", person.pk)
+            continue
+        if not claimed:
             continue
         result.sent += 1
         counters.count_email(counters.UNREAD, counters.SENT)
@@ -112,8 +111,12 @@ def send_unread_emails(*, now: datetime | None = None) -> UnreadResult:
     return result
 
 
-def _claim(person: User, now: datetime, site: SiteSettings) -> list[InboxItem]:
-    """Lock and mark the person's due rows that they may still see, with the ledger row."""
+def _claim_and_send(person: User, now: datetime, site: SiteSettings) -> list[InboxItem]:
+    """Lock and mark the person's due rows that they may still see, with the ledger row, and
+    send the email before the claim commits: a failed send rolls the claim back, and so does
+    a worker killed mid-send (the rows were claimed in a transaction of their own committed
+    before the send, and a SIGKILL in between lost the email for good: bench/faults.py). The
+    rows stay locked meanwhile, so a second run skips them."""
     with transaction.atomic():
         visible = inbox_items(person).filter(
             pk__in=due_rows(now, site).filter(recipient=person).values("pk")
@@ -127,15 +130,9 @@ def _claim(person: User, now: datetime, site: SiteSettings) -> list[InboxItem]:
             return []
         InboxItem.objects.filter(pk__in=ids).update(emailed_at=now)
         UnreadEmailSent.objects.create(user=person, sent_at=now, item_count=len(ids))
-    return list(inbox_items(person).filter(pk__in=ids))
-
-
-def _release(person: User, rows: list[InboxItem]) -> None:
-    with transaction.atomic():
-        InboxItem.objects.filter(pk__in=[r.pk for r in rows]).update(emailed_at=None)
-        latest = UnreadEmailSent.objects.filter(user=person).order_by("-sent_at").first()
-        if latest is not None:
-            latest.delete()
+        claimed = list(inbox_items(person).filter(pk__in=ids))
+        _message(person, claimed, site).send(fail_silently=False)
+    return claimed
 
 
 def _message(person: User, rows: list[InboxItem], site: SiteSettings) -> EmailMultiAlternatives:
