@@ -111,11 +111,14 @@ class FeedPage:
         return [item.post for item in self.items]
 
 
-def with_post_details(qs: QuerySet[Post]) -> QuerySet[Post]:
-    """What a rendered post needs, fetched in a fixed number of queries for any page size."""
-    return qs.select_related("author", "group").prefetch_related(
-        "images",
-        Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id")),
+def with_post_details(qs: QuerySet[Post], *, tags: bool = True) -> QuerySet[Post]:
+    """What a rendered post needs, fetched in a fixed number of queries for any page size.
+    `tags=False`: without the hashtag links (one query less), for a reader who needs none."""
+    qs = qs.select_related("author", "group").prefetch_related("images")
+    if not tags:
+        return qs
+    return qs.prefetch_related(
+        Prefetch("tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id"))
     )
 
 
@@ -125,6 +128,7 @@ def _load_page(
     limit: int,
     *,
     hide_blocked: bool = True,
+    tags: bool = True,
 ) -> tuple[list[Post], str | None]:
     """Fetch the first `limit` candidate ids (newest first) through the visibility policy.
     The cursor comes from the candidates, so posts hidden by the policy never stall paging."""
@@ -133,7 +137,10 @@ def _load_page(
     ids = [pk for pk, _ in page]
     visible = visible_posts(viewer, hide_blocked=hide_blocked)
     by_id = (
-        {p.pk: p for p in _with_my_like(viewer, with_post_details(visible.filter(pk__in=ids)))}
+        {
+            p.pk: p
+            for p in _with_my_like(viewer, with_post_details(visible.filter(pk__in=ids), tags=tags))
+        }
         if ids
         else {}
     )
@@ -411,7 +418,8 @@ def home_feed(user: User | Viewer, *, cursor: Cursor | None = None, limit: int =
         return FeedPage([], None)
     sources = FeedSources.of(viewer)
     candidates = home_candidates(viewer, sources, cursor, limit)
-    posts, next_cursor = _load_page(viewer, candidates, limit)
+    # The hashtag links are read only to say "you follow #tag".
+    posts, next_cursor = _load_page(viewer, candidates, limit, tags=bool(sources.tags))
     items = []
     for post in posts:
         reasons = []
@@ -421,11 +429,12 @@ def home_feed(user: User | Viewer, *, cursor: Cursor | None = None, limit: int =
             reasons.append(_("you follow @%(name)s") % {"name": post.author.username})
         if post.group is not None and post.group_id in sources.groups:
             reasons.append(_("you are in %(group)s") % {"group": post.group.name})
-        reasons += [
-            _("you follow #%(tag)s") % {"tag": t.tag.name}
-            for t in post.tagged_items.all()
-            if t.tag_id in sources.tags
-        ]
+        if sources.tags:
+            reasons += [
+                _("you follow #%(tag)s") % {"tag": t.tag.name}
+                for t in post.tagged_items.all()
+                if t.tag_id in sources.tags
+            ]
         items.append(FeedItem(post, reasons))
     return FeedPage(items, next_cursor)
 
