@@ -15,13 +15,14 @@ The moderation menu (moderators on a post's page only) still comes from its temp
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from html import escape as _escape
 from typing import Any
 
 from django import template
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -65,6 +66,22 @@ def _words(language: str) -> dict[str, str]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _count_label(language: str, what: str, n: int) -> str:
+    """ "3 likes", "1 comment", escaped, in `language` (the key: the active one is used).
+    Counts repeat across cards and pages; ngettext is a dozen lookups each time."""
+    del language
+    if what == "like":
+        return escape(ngettext("%(n)s like", "%(n)s likes", n) % {"n": n})
+    return escape(ngettext("%(n)s comment", "%(n)s comments", n) % {"n": n})
+
+
+@lru_cache(maxsize=16384)
+def _profile_url(username: str) -> str:
+    # reverse() quotes the name and walks the resolver: once per person and process.
+    return escape(reverse("people:profile", args=[username]))
+
+
 @cache
 def _written_in(reader: str, written: str) -> str:
     """ "Written in Dutch", in the reader's language (`reader` is the cache key)."""
@@ -88,8 +105,8 @@ def avatar(person: Any, size: str = "md") -> SafeString:
     )
 
 
-def question_labels(post: Any, *, oob: bool = False) -> SafeString:
-    words = _words(translation.get_language())
+def question_labels(post: Any, *, oob: bool = False, language: str = "") -> SafeString:
+    words = _words(language or translation.get_language())
     parts = [f'<span class="post-labels" id="post-{int(post.pk)}-labels"']
     if oob:
         parts.append(' hx-swap-oob="true"')
@@ -106,9 +123,9 @@ def question_labels(post: Any, *, oob: bool = False) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308  # ints and escaped words only
 
 
-def comment_count(post: Any, *, oob: bool = False) -> SafeString:
-    n = post.comment_count
-    label = escape(ngettext("%(n)s comment", "%(n)s comments", n) % {"n": n})
+def comment_count(post: Any, *, oob: bool = False, language: str = "") -> SafeString:
+    n = int(post.comment_count)
+    label = _count_label(language or translation.get_language(), "comment", n)
     oob_attr = ' hx-swap-oob="true"' if oob else ""
     return mark_safe(  # noqa: S308  # ints and an escaped label only
         f'<a class="btn-reaction" id="post-{int(post.pk)}-comment-count" '
@@ -116,12 +133,13 @@ def comment_count(post: Any, *, oob: bool = False) -> SafeString:
     )
 
 
-def like_button(post: Any, *, csrf_token: str, back_url: str) -> SafeString:
-    words = _words(translation.get_language())
+def like_button(post: Any, *, csrf_token: str, back_url: str, language: str = "") -> SafeString:
+    language = language or translation.get_language()
+    words = _words(language)
     like_url = pk_url("posts:like", post.pk)
     liked = bool(getattr(post, "liked_by_me", False))
-    n = post.like_count
-    count_label = escape(ngettext("%(n)s like", "%(n)s likes", n) % {"n": n})
+    n = int(post.like_count)
+    count_label = _count_label(language, "like", n)
     return mark_safe(  # noqa: S308  # every value below is an int, a URL we built, or escaped
         "\n"
         f'    <form class="like-form" method="post" action="{like_url}" hx-post="{like_url}"'
@@ -215,7 +233,7 @@ def render_card(
     author = post.author
     pk = int(post.pk)
     post_url = pk_url("posts:detail", pk)
-    author_url = escape(author.get_absolute_url())
+    author_url = _profile_url(author.username)
     user = context.get("user")
     parts = [
         f'\n<article class="card post{" is-pinned" if post.pinned_at else ""}" id="post-{pk}"'
@@ -248,7 +266,7 @@ def render_card(
     if author.title:
         parts.append(f'<span class="muted">· {escape(author.title)}</span>')
     parts.append("\n      ")
-    parts.append(question_labels(post))
+    parts.append(question_labels(post, language=language))
     created = post.created_at
     parts.append(
         f'\n      <div class="post-meta">\n'
@@ -274,9 +292,11 @@ def render_card(
     )
     parts.append(_images(post))
     parts.append('\n  <footer class="post-actions">\n    ')
-    parts.append(like_button(post, csrf_token=_csrf(context), back_url=_back_url(context)))
+    parts.append(
+        like_button(post, csrf_token=_csrf(context), back_url=_back_url(context), language=language)
+    )
     parts.append("\n    ")
-    parts.append(comment_count(post))
+    parts.append(comment_count(post, language=language))
     parts.append("\n    ")
     if user is not None and post.author_id == user.pk:
         parts.append(
