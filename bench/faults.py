@@ -796,6 +796,20 @@ def act(browser: Browser, cycle: int, *, mention: str, post_id: int) -> None:
 # --- scenario 2: Redis down under a web server -----------------------------------------------
 
 
+def web_rig(database_url: str, redis_url: str, name: str):
+    """What the web scenarios share: the data, a signed-in person, the collected static files,
+    a mail folder and the environment of the production processes they start."""
+    prepare_database(database_url)
+    author, people, person, target = web_people()
+    session = signed_in(person)
+    static_root = collected_static()
+    run_dir = WORK / name
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "mail").mkdir(parents=True)
+    env = web_env(database_url, redis_url, static_root, run_dir / "mail")
+    return author, people, person, target, session, env, Processes(env, run_dir)
+
+
 def scenario_redis(args, redis: PrivateRedis, database_url: str) -> bool:
     from django.conf import settings
     from django.db import close_old_connections
@@ -806,15 +820,9 @@ def scenario_redis(args, redis: PrivateRedis, database_url: str) -> bool:
 
     say(f"\n== Redis stopped for {args.outage_seconds} s under a production web server ==")
     say(f"load average {load_average()}")
-    prepare_database(database_url)
-    author, people, person, target = web_people()
-    session = signed_in(person)
-    static_root = collected_static()
-    run_dir = WORK / "redis"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    (run_dir / "mail").mkdir(parents=True)
-    env = web_env(database_url, redis.url, static_root, run_dir / "mail")
-    processes = Processes(env, run_dir)
+    author, people, person, target, session, env, processes = web_rig(
+        database_url, redis.url, "redis"
+    )
     ok = True
     try:
         base = start_web(processes, env)
@@ -909,15 +917,9 @@ def scenario_postgres(args, redis: PrivateRedis, cluster: PrivateCluster, databa
 
     say("\n== PostgreSQL restarted under load (pg_ctl restart -m fast) ==")
     say(f"load average {load_average()}")
-    prepare_database(database_url)
-    author, people, person, target = web_people()
-    session = signed_in(person)
-    static_root = collected_static()
-    run_dir = WORK / "postgres"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    (run_dir / "mail").mkdir(parents=True)
-    env = web_env(database_url, redis.url, static_root, run_dir / "mail")
-    processes = Processes(env, run_dir)
+    author, people, person, target, session, env, processes = web_rig(
+        database_url, redis.url, "postgres"
+    )
 
     def recorded_event(label: str) -> int:
         """An inbox event made here, handed to the worker by this process."""
@@ -1086,6 +1088,9 @@ def main(argv: list[str] | None = None) -> int:
 
     WORK.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="esn-faults-"))
+    # mkdtemp makes it private to its owner; run as root, the private cluster's server runs as
+    # `postgres` and must reach its directory inside.
+    tmp.chmod(0o755)
     redis = PrivateRedis(args.redis_port or free_port(), tmp)
     cluster = None
     say(f"bench/faults.py --scenario {args.scenario}: load average at start {load_average()}")
