@@ -57,9 +57,9 @@ def _badge_key(user: User) -> str | None:
     if viewer.pk is None:
         return None
     mine = generations.inbox_of(viewer.pk)
-    numbers = generations.current_many([mine, generations.INBOX_SUBJECTS])
+    numbers = generations.current_many([mine, generations.VISIBLE])
     return (
-        f"inbox:badge:{viewer.pk}:{numbers[mine]}:{numbers[generations.INBOX_SUBJECTS]}:"
+        f"inbox:badge:{viewer.pk}:{numbers[mine]}:{numbers[generations.VISIBLE]}:"
         f"{viewer.standing.value}"
     )
 

@@ -35,7 +35,6 @@ from groups.models import Group, Membership
 from hashtags.models import Hashtag, HashtagFollow
 from hashtags.selectors import trending_hashtags
 from people.models import Follow, User
-from posts.models import Post
 
 
 @dataclass
@@ -329,24 +328,11 @@ def discovery(user: User | Viewer) -> dict[str, Any]:
 # every Home: each person's are kept for CARDS_SECONDS (a new post may wait that long to
 # trend). Their key holds everything about the viewer they depend on (ties: follows,
 # memberships, invitations, blocks either way, choices; kind of account; language), so a
-# change there makes new ones at once; and a version that every deletion, removal or edit of
-# a post or of a hashtag link, and every change to a group or a person, moves on (apps.py):
-# what may no longer be shown is gone from everyone's cards on their next request.
+# change there makes new ones at once; and the generation of what anyone may see
+# (`generations.VISIBLE`, moved on by every deletion, removal or edit of a post or a hashtag
+# link and every change to a group or a person: esn/apps.py), so what may no longer be shown
+# is gone from everyone's cards on their next request.
 CARDS_SECONDS = 300
-
-
-# What of a person decides whether they may be suggested to others (a sign-in saves
-# `last_login`, which must not empty everyone's cards every morning).
-PERSON_FIELDS = frozenset({"is_active", "is_guest", "department", "location"})
-
-
-def forget_cards(**kwargs: Any) -> None:
-    sender, fields = kwargs.get("sender"), kwargs.get("update_fields")
-    if kwargs.get("created") and sender is Post:
-        return  # a new post only adds, and may wait for the cards' time to run out
-    if sender is User and fields is not None and not PERSON_FIELDS & set(fields):
-        return
-    generations.move_on(generations.SIDE_CARDS)
 
 
 def _cards_key(viewer: Viewer) -> str | None:
@@ -372,5 +358,5 @@ def _cards_key(viewer: Viewer) -> str | None:
         )
     )
     digest = hashlib.blake2b(made_of.encode(), digest_size=12).hexdigest()
-    generation = generations.current(generations.SIDE_CARDS)
+    generation = generations.current(generations.VISIBLE)
     return f"discovery:cards:{viewer.pk}:{generation}:{digest}"

@@ -14,43 +14,30 @@ class EsnConfig(AppConfig):
         request_started.connect(logs.request_started, dispatch_uid="esn-request-id-start")
         request_finished.connect(logs.request_finished, dispatch_uid="esn-request-id-end")
 
-        # The side cards kept per person (discovery.suggestions): what may no longer be shown
-        # leaves them on everyone's next request.
+        # What is kept per person from what others may see (Home's side cards, the inbox
+        # badge): a change to a post, a hashtag link, a comment, a group, a membership, an
+        # invitation, a block or a person's standing is read again on everyone's next
+        # request; a row of one inbox, on its recipient's. (Writes by update() move them on
+        # where they are made: people.services, digests.services.)
         from django.db.models.signals import post_delete, post_save
 
-        from discovery.suggestions import forget_cards
-        from groups.models import Group
-        from hashtags.models import TaggedPost
-        from people.models import User
-        from posts.models import Post
-
-        for model in (Post, TaggedPost, Group, User):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    forget_cards, sender=model, dispatch_uid=f"cards-{model.__name__}-{signal}"
-                )
-
-        # The inbox badge kept per person (digests.selectors.unread_count): a row written
-        # through save() moves its recipient's number on; a change to what rows are about
-        # (a post edited or removed, a comment removed, a group, a membership, an invitation,
-        # a block, a person's standing) moves everyone's.
         from digests.models import InboxItem
-        from groups.models import Invitation, Membership
-        from people.models import Block
-        from posts.models import Comment
+        from groups.models import Group, Invitation, Membership
+        from hashtags.models import TaggedPost
+        from people.models import Block, User
+        from posts.models import Comment, Post
 
         for signal in (post_save, post_delete):
-            signal.connect(_forget_badge, sender=InboxItem, dispatch_uid=f"badge-row-{signal}")
-            for model in (Post, Comment, Group, Membership, Invitation, Block, User):
+            signal.connect(_forget_inbox, sender=InboxItem, dispatch_uid=f"inbox-row-{signal}")
+            for model in (Post, TaggedPost, Comment, Group, Membership, Invitation, Block, User):
                 signal.connect(
-                    _forget_badges,
-                    sender=model,
-                    dispatch_uid=f"badges-{model.__name__}-{signal}",
+                    _forget_visible, sender=model, dispatch_uid=f"visible-{model.__name__}-{signal}"
                 )
 
 
-# What of a person decides what others' inbox rows about them show, and what they may see.
-BADGE_PERSON_FIELDS = frozenset(
+# What of a person decides whether others may see them or be suggested them, and what they
+# may see themselves (a sign-in saves `last_login`, which must not empty everyone's caches).
+PERSON_FIELDS = frozenset(
     {
         "is_active",
         "is_guest",
@@ -63,20 +50,21 @@ BADGE_PERSON_FIELDS = frozenset(
 )
 
 
-def _forget_badge(sender, instance, **kwargs) -> None:
+def _forget_inbox(sender, instance, **kwargs) -> None:
     from esn import generations
 
     generations.move_on_after_commit(generations.inbox_of(instance.recipient_id))
 
 
-def _forget_badges(sender, **kwargs) -> None:
+def _forget_visible(sender, **kwargs) -> None:
     from esn import generations
+    from hashtags.models import TaggedPost
     from people.models import User
     from posts.models import Comment, Post
 
-    if kwargs.get("created") and sender in (Post, Comment):
-        return  # a new post or comment hides no row
+    if kwargs.get("created") and sender in (Post, TaggedPost, Comment):
+        return  # something new only adds; it may wait for what is kept to expire
     fields = kwargs.get("update_fields")
-    if sender is User and fields is not None and not BADGE_PERSON_FIELDS & set(fields):
+    if sender is User and fields is not None and not PERSON_FIELDS & set(fields):
         return  # a sign-in (last_login), a visit (last_seen_at), a new language
-    generations.move_on_after_commit(generations.INBOX_SUBJECTS)
+    generations.move_on_after_commit(generations.VISIBLE)

@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import transaction
 
-# The side cards of Home (discovery.suggestions).
-SIDE_CARDS = "side-cards"
-# What the rows of anyone's inbox are about (posts, comments, groups, memberships, people,
-# blocks): whether a row may still be shown, hence the inbox badge (digests.selectors).
-INBOX_SUBJECTS = "inbox-subjects"
+# What anyone may see of posts, comments, groups and people: moved on by a change to any of
+# them (esn/apps.py), so what is kept from it is read again (Home's side cards in
+# discovery.suggestions, the inbox badge in digests.selectors).
+VISIBLE = "visible"
 
 
 def inbox_of(user_id: int) -> str:

@@ -229,8 +229,9 @@ def deactivate_person(*, person: User, by: User | None = None) -> bool:
     if not User.objects.filter(pk=person.pk, is_active=True).update(is_active=False):
         return False
     person.is_active = False
-    # Nobody is suggested who has left (Home's side cards).
-    transaction.on_commit(lambda: generations.move_on(generations.SIDE_CARDS))
+    # An update(), which no signal hears: who has left is suggested to nobody (Home's side
+    # cards), and rows about them leave the inbox badges.
+    generations.move_on_after_commit(generations.VISIBLE)
     # An inactive account is refused at every request already; the sessions are also ended
     # so that coming back (reactivate_person) does not bring an old one back to life, on a
     # laptop handed in at leaving, say.
@@ -272,5 +273,5 @@ def reactivate_person(*, person: User) -> bool:
     meanwhile), invitations withdrawn stay withdrawn. Returns whether they were inactive."""
     updated = User.objects.filter(pk=person.pk, is_active=False).update(is_active=True)
     person.is_active = True
-    transaction.on_commit(lambda: generations.move_on(generations.SIDE_CARDS))
+    generations.move_on_after_commit(generations.VISIBLE)
     return bool(updated)

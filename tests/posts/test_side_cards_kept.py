@@ -114,11 +114,11 @@ def test_a_new_language_shows_at_once(member_client, member, writers):
 def test_someone_signing_in_does_not_empty_everyones_cards(member, colleague):
     """A sign-in saves `last_login`; only what decides whether a person may be suggested
     (active, guest, department, location) moves the cards' generation on."""
-    before = generations.current(generations.SIDE_CARDS)
+    before = generations.current(generations.VISIBLE)
     colleague.last_login = timezone.now()
     colleague.save(update_fields=["last_login"])
-    assert generations.current(generations.SIDE_CARDS) == before
+    assert generations.current(generations.VISIBLE) == before
 
     colleague.is_active = False
     colleague.save()  # Django admin's save, all fields
-    assert generations.current(generations.SIDE_CARDS) > before
+    assert generations.current(generations.VISIBLE) > before
