@@ -24,12 +24,12 @@ from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from esn.templatetags.esn_time import ago, exact
+from people.templatetags.people_marks import avatar, guest_badge
 from posts.models import pk_url
 
 register = template.Library()
@@ -58,8 +58,6 @@ def _words(language: str) -> dict[str, str]:
             "delete": _("Delete"),
             "report": _("Report"),
             "this_post": _("this post"),
-            "guest": _("Guest"),
-            "guest_title": _("External guest: sees only the groups they were invited to"),
             "former_guest": _("Former guest"),
             "former_colleague": _("Former colleague"),
         }.items()
@@ -88,21 +86,6 @@ def _written_in(reader: str, written: str) -> str:
     del reader
     name = translation.get_language_info(written)["name_translated"]
     return escape(_("Written in %(language)s") % {"language": name})
-
-
-def avatar(person: Any, size: str = "md") -> SafeString:
-    """people/_avatar.html, for the card."""
-    if person.avatar:
-        return format_html(
-            '<img class="avatar avatar-{}" src="{}" alt="" width="40" height="40">',
-            size,
-            person.avatar_url,
-        )
-    return format_html(
-        '<span class="avatar avatar-{} avatar-initials" aria-hidden="true">{}</span>',
-        size,
-        person.initials,
-    )
 
 
 def question_labels(post: Any, *, oob: bool = False, language: str = "") -> SafeString:
@@ -248,10 +231,7 @@ def render_card(
         f'      <a class="post-author" id="post-{pk}-author" href="{author_url}">'
         f"{escape(author.display_name)}</a>"
     )
-    if author.is_guest:
-        parts.append(
-            f' <span class="badge badge-guest" title="{words["guest_title"]}">{words["guest"]}</span>'
-        )
+    parts.append(guest_badge(author))
     if not author.is_active:
         former = words["former_guest"] if author.is_guest else words["former_colleague"]
         parts.append(f' <span class="badge badge-former">{former}</span>')
