@@ -234,7 +234,7 @@ def _planned_matches(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-_WALK_SETTINGS = ("max_parallel_workers_per_gather", "enable_bitmapscan")
+_WALK_SETTINGS = ("max_parallel_workers_per_gather", "enable_bitmapscan", "enable_seqscan", "jit")
 
 
 @contextmanager
@@ -247,7 +247,8 @@ def _walking_newest_first(common: bool) -> Iterator[None]:
     nested = connection.in_atomic_block
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
-            "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off"
+            "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; "
+            "SET LOCAL enable_seqscan = off; SET LOCAL jit = off"
         )
         yield
         if nested:
