@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Case, Count, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Collate, Lower
+from django.db.models.functions import Collate, Lower
 from django.urls import reverse
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -199,20 +199,18 @@ def search_people(viewer: User, words: list[str]) -> QuerySet[User]:
     "mar" finds Marieke, "muller" finds Müller. Alphabetical."""
     if not words:
         return User.objects.none()
-    profile = folded(
-        "first_name",
-        "last_name",
-        "username",
-        "title",
-        Coalesce("department__name", Value("")),
-        Coalesce("location__name", Value("")),
-    )
-    qs = visible_people(viewer, listed=True).annotate(search_profile=profile)
+    qs = visible_people(viewer, listed=True)
     skills = _person_skills().annotate(skill=Unaccent(Lower("tag__name")))
+    departments = Department.objects.annotate(folded_name=folded("name"))
+    locations = Location.objects.annotate(folded_name=folded("name"))
     for word in words[:MAX_PEOPLE_SEARCH_WORDS]:
         pattern = word_start(word)
+        # A word has no spaces, so it matches the profile, the department or the location
+        # exactly where it would have matched all of them joined by spaces.
         qs = qs.filter(
             Q(search_profile__regex=pattern)
+            | Q(department__in=departments.filter(folded_name__regex=pattern).values("pk"))
+            | Q(location__in=locations.filter(folded_name__regex=pattern).values("pk"))
             | Q(pk__in=skills.filter(skill__regex=pattern).values("object_id"))
         )
     # Whose name starts with the first word comes before whose department or skill does
