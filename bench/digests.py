@@ -23,6 +23,7 @@ import os
 import random
 import statistics
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ class Config:
     seed: int
     chunk_size: int | None
     gc_freeze: bool
+    overlap: bool
     regenerate: bool
     database_url: str
 
@@ -141,6 +143,13 @@ def parse_args(argv: list[str] | None) -> Config:
         "(esn/celery.py) and esn/wsgi.py at import (default on; --no-gc-freeze: off)",
     )
     parser.add_argument(
+        "--overlap",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="build a chunk's second half on its own thread while the first is mailed, as "
+        "send_chunk does (default on; --no-overlap: the whole chunk in turn, for comparison)",
+    )
+    parser.add_argument(
         "--database-url",
         help=f"database of its own, created if missing (default: database {DEFAULT_DATABASE} "
         f"on the DATABASE_URL server, or on {DEFAULT_SERVER})",
@@ -159,6 +168,7 @@ def parse_args(argv: list[str] | None) -> Config:
         seed=args.seed,
         chunk_size=args.chunk_size,
         gc_freeze=args.gc_freeze,
+        overlap=args.overlap,
         regenerate=args.regenerate,
         database_url=args.database_url or default_database_url(),
     )
@@ -765,6 +775,7 @@ class ChunkProbe:
     claim: float = 0.0
     build: float = 0.0
     render: float = 0.0
+    ahead: float = 0.0  # the second half's build_digests, on its own thread (overlapping)
     started: float = 0.0
     result: object = None
     gc: Counter = field(default_factory=Counter)  # phase -> seconds in garbage collection
@@ -779,6 +790,19 @@ class ChunkProbe:
             self.queries.append((self.phase, seconds))
             if self.phase == "build" and "json_to_recordset" in statement:
                 self.candidates = Query(seconds, statement, params)
+
+    def labelled(self, phase: str):
+        """An execute wrapper that files every query under `phase` (the second half's build,
+        on its own thread and connection, while this probe's phase follows the main one)."""
+
+        def wrapper(execute, statement, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(statement, params, many, context)
+            finally:
+                self.queries.append((phase, time.perf_counter() - start))
+
+        return wrapper
 
     def count(self, phase: str) -> int:
         return sum(p == phase for p, _s in self.queries)
@@ -819,6 +843,12 @@ def probed(probe_of):
     def timed_build(*args, **kwargs):
         probe = probe_of()
         start = time.perf_counter()
+        if threading.current_thread() is not threading.main_thread():
+            with connection.execute_wrapper(probe.labelled("ahead")):
+                try:
+                    return build_digests(*args, **kwargs)
+                finally:
+                    probe.ahead += time.perf_counter() - start
         probe.claim = start - probe.started
         probe.phase = "build"
         try:
@@ -982,7 +1012,8 @@ def report(cfg: Config, rnd: Round) -> None:
     say("")
     say(
         f"Digests, one worker process, chunk size {settings.DIGEST_CHUNK_SIZE}, locmem email "
-        f"backend, DEBUG={int(settings.DEBUG)}, gc.freeze() {'on' if cfg.gc_freeze else 'off'}. "
+        f"backend, DEBUG={int(settings.DEBUG)}, gc.freeze() {'on' if cfg.gc_freeze else 'off'}, "
+        f"second half built on its own thread {'on' if cfg.overlap else 'off'}. "
         f"Measured 'now': {rnd.anchor:%a %Y-%m-%d %H:%M} "
         f"UTC. Site: {site.digest_frequency} by default, weekday {site.send_weekday} at "
         f"{site.send_hour}:00, at most {site.max_items} items, mentions in digest "
@@ -1010,6 +1041,8 @@ def report(cfg: Config, rnd: Round) -> None:
         ("whole chunk (send_chunk)", [p.seconds for p in probes]),
         ("  claim, load runs, since", [p.claim for p in built]),
         ("  build_digests", [p.build for p in built]),
+        ("  2nd half built meanwhile", [p.ahead for p in built]),
+        ("    its SQL", [p.sql_seconds("ahead") for p in built]),
         ("    candidates SQL", [p.candidates.seconds for p in built]),
         ("    other build queries", [p.sql_seconds("build") - p.candidates.seconds for p in built]),
         ("    Python in build", [p.build - p.sql_seconds("build") for p in built]),
@@ -1027,7 +1060,7 @@ def report(cfg: Config, rnd: Round) -> None:
         f"{len(probes)} chunks; GC pauses in all {sum(sum(p.gc.values()) for p in probes):.1f} s"
     )
     render_each = [p.render / p.result.sent for p in built if p.result.sent]
-    build_each = [p.build / p.size for p in built]
+    build_each = [(p.build + p.ahead) / p.size for p in built]
     say(
         f"  per person in build_digests p50 {statistics.median(build_each) * 1000:.2f} ms; "
         f"per email rendered and sent p50 {statistics.median(render_each) * 1000:.2f} ms"
@@ -1048,10 +1081,12 @@ def report(cfg: Config, rnd: Round) -> None:
         f"{all_queries / max(sent, 1):.2f} queries per digest sent "
         f"({all_queries / max(claimed, 1):.2f} per run handled)."
     )
-    fixed = [p.count("claim") + p.count("build") + p.count("marked") for p in built]
+    fixed = [
+        p.count("claim") + p.count("build") + p.count("ahead") + p.count("marked") for p in built
+    ]
     say(
         f"  per chunk, whatever its size: claim+load {counts([p.count('claim') for p in built])}"
-        f", build {counts([p.count('build') for p in built])}, mark empty "
+        f", build {counts([p.count('build') + p.count('ahead') for p in built])}, mark empty "
         f"{counts([p.count('marked') for p in built])} -> {counts(fixed)} constant queries per "
         f"chunk (p50 {statistics.median(fixed) / rnd.chunk_size:.2f} per person)"
     )
@@ -1177,6 +1212,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if cfg.chunk_size:
         settings.DIGEST_CHUNK_SIZE = cfg.chunk_size
+    if not cfg.overlap:
+        from digests import planning
+
+        planning.OVERLAP_FROM = sys.maxsize
     try:
         call_command("migrate", verbosity=0, interactive=False)
     except OperationalError as exc:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -239,18 +240,58 @@ def send_chunk(run_ids: list[int], *, now: datetime | None = None) -> ChunkResul
     if not still_due:
         return result
     since = _since(still_due, now)
-    digests = build_digests(
-        [run.user for run in still_due],
-        since={run.user_id: since[run.pk] for run in still_due},
-        until=now,
-        site=site,
-    )
-    empty = [run.pk for run in still_due if run.user_id not in digests]
-    if empty:
-        DigestRun.objects.filter(pk__in=empty).update(status=Status.EMPTY, until=now)
-        result.empty = len(empty)
-    _mail(still_due, digests, result)
+    for part, digests in _built_in_turn(still_due, since=since, until=now, site=site):
+        empty = [run.pk for run in part if run.user_id not in digests]
+        if empty:
+            DigestRun.objects.filter(pk__in=empty).update(status=Status.EMPTY, until=now)
+            result.empty += len(empty)
+        _mail(part, digests, result)
     return result
+
+
+# A chunk at least this large is built in two halves, the second on a thread of its own.
+OVERLAP_FROM = 20
+
+
+def _built_in_turn(
+    runs: list[DigestRun], *, since: dict[int, datetime], until: datetime, site: SiteSettings
+) -> Iterator[tuple[list[DigestRun], dict]]:
+    """(runs, their digests) in turn. Building waits on PostgreSQL for most of its time (the
+    candidates query), and mailing keeps Python busy, so a large chunk is built in two halves:
+    the second half's digests are built on another thread, over its own database connection,
+    while the first half is built and mailed here (psycopg2 lets go of the GIL while a query
+    runs). Inside a transaction (tests, `send_now` from a shell in atomic()) another
+    connection could not see its rows: then the whole chunk is built here."""
+
+    def build(part: list[DigestRun]) -> dict:
+        return build_digests(
+            [run.user for run in part],
+            since={run.user_id: since[run.pk] for run in part},
+            until=until,
+            site=site,
+        )
+
+    if len(runs) < OVERLAP_FROM or connection.in_atomic_block:
+        yield runs, build(runs)
+        return
+    half = len(runs) // 2
+    first, second = runs[:half], runs[half:]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-build") as pool:
+        later = pool.submit(_on_own_connection, build, second)
+        try:
+            yield first, build(first)
+        finally:
+            # Whatever happened to the first half, the thread is finished with before leaving
+            # (its connection closed); its error, if any, surfaces through result().
+            wait([later])
+        yield second, later.result()
+
+
+def _on_own_connection(work: Callable[[list[DigestRun]], dict], part: list[DigestRun]) -> dict:
+    try:
+        return work(part)
+    finally:
+        connections.close_all()  # this thread's connections only
 
 
 # Errors about one message or one recipient: that digest is marked failed, the others go on.

@@ -544,8 +544,9 @@ NOTIFICATIONS_NOTIFICATION_MODEL = "digests.InboxItem"
 
 # Digests (digests/planning.py). A chunk is a few seconds of work; a row left "sending" for
 # longer than the lease belonged to a worker that died and is taken again. The lease must
-# exceed CELERY_TASK_TIME_LIMIT so a slow but living chunk is never doubled.
-DIGEST_CHUNK_SIZE = env_int("DIGEST_CHUNK_SIZE", 50)
+# exceed CELERY_TASK_TIME_LIMIT so a slow but living chunk is never doubled. 100 people a
+# chunk share the candidates query's read of their sources' posts (bench/README.md, issue 16).
+DIGEST_CHUNK_SIZE = env_int("DIGEST_CHUNK_SIZE", 100)
 DIGEST_CLAIM_LEASE_SECONDS = env_int("DIGEST_CLAIM_LEASE_SECONDS", 600)
 CSRF_FAILURE_VIEW = "esn.views.csrf_failure"
 
