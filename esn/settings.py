@@ -180,6 +180,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the common widgets written out in Python (esn/form_renderer.py).
+FORM_RENDERER = "esn.form_renderer.FastWidgetRenderer"
+
 # PostgreSQL only. `make run` / `make test` point DATABASE_URL at the embedded server.
 DATABASE_URL = env_str("DATABASE_URL")
 if not DATABASE_URL:
