@@ -287,6 +287,24 @@ class Server:
         assert self.process is not None  # noqa: S101
         return self.process.pid
 
+    def fresh_workers(self, workers: int, seconds: float = 60) -> None:
+        """SIGHUP: gunicorn forks new workers (from the preloaded app) and lets the old ones
+        finish. The memory phase starts on them, so none reaches max_requests during it and
+        each is followed from its first request to its last."""
+        import psutil
+
+        assert self.process is not None  # noqa: S101
+        master = psutil.Process(self.process.pid)
+        old = {child.pid for child in master.children()}
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            now = {child.pid for child in master.children()}
+            if not now & old and len(now) == workers:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not replace its workers within {seconds:.0f} s")
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None:
@@ -826,6 +844,7 @@ def main(argv: list[str] | None = None) -> None:
                 "requests ...",
                 flush=True,
             )
+            server.fresh_workers(len(workers))
             memory = load.memory(args.memory_users, args.memory_requests)
         print_steps(steps)
         if pages:
