@@ -63,6 +63,28 @@ def test_skills_match_accent_insensitive(member, marieke):
     assert names(search_people(member, ["negoc"])) == ["marieke.jansen"]
 
 
+def test_words_across_profile_department_and_location_all_count(member, marieke):
+    # The stored profile holds name, username and title; the department and the location
+    # are matched in their own tables: one word from each still finds her.
+    assert names(search_people(member, ["payroll", "finance", "rotterdam"])) == [
+        "marieke.jansen"
+    ]
+
+
+def test_a_changed_title_department_or_location_is_found_at_once(member, marieke):
+    marieke.title = "Zoöloog"
+    marieke.save()
+    marieke.department.name = "Kassa"
+    marieke.department.save()
+    marieke.location.name = "Delft"
+    marieke.location.save()
+
+    for word in ("zooloog", "kassa", "delft"):
+        assert names(search_people(member, [word])) == ["marieke.jansen"], word
+    for word in ("payroll", "finance", "rotterdam"):
+        assert names(search_people(member, [word])) == [], word
+
+
 def test_the_middle_of_a_word_does_not_match(member, marieke):
     assert names(search_people(member, ["rieke"])) == []
 
