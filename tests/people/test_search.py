@@ -66,9 +66,7 @@ def test_skills_match_accent_insensitive(member, marieke):
 def test_words_across_profile_department_and_location_all_count(member, marieke):
     # The stored profile holds name, username and title; the department and the location
     # are matched in their own tables: one word from each still finds her.
-    assert names(search_people(member, ["payroll", "finance", "rotterdam"])) == [
-        "marieke.jansen"
-    ]
+    assert names(search_people(member, ["payroll", "finance", "rotterdam"])) == ["marieke.jansen"]
 
 
 def test_a_changed_title_department_or_location_is_found_at_once(member, marieke):
