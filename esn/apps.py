@@ -34,6 +34,27 @@ class EsnConfig(AppConfig):
                     _forget_visible, sender=model, dispatch_uid=f"visible-{model.__name__}-{signal}"
                 )
 
+        # Who holds which permission (kept per person by people.backends.AccountBackend).
+        from django.contrib.auth.models import Group as PermissionGroup
+        from django.contrib.auth.models import Permission
+        from django.db.models.signals import m2m_changed
+
+        for through in (
+            User.user_permissions.through,
+            User.groups.through,
+            PermissionGroup.permissions.through,
+        ):
+            m2m_changed.connect(
+                _forget_permissions, sender=through, dispatch_uid=f"perms-{through.__name__}"
+            )
+        for signal in (post_save, post_delete):
+            for model in (PermissionGroup, Permission):
+                signal.connect(
+                    _forget_permissions,
+                    sender=model,
+                    dispatch_uid=f"perms-{model.__name__}-{signal}",
+                )
+
 
 # What of a person decides whether others may see them or be suggested them, and what they
 # may see themselves (a sign-in saves `last_login`, which must not empty everyone's caches).
@@ -68,3 +89,10 @@ def _forget_visible(sender, **kwargs) -> None:
     if sender is User and fields is not None and not PERSON_FIELDS & set(fields):
         return  # a sign-in (last_login), a visit (last_seen_at), a new language
     generations.move_on_after_commit(generations.VISIBLE)
+
+
+def _forget_permissions(sender, **kwargs) -> None:
+    from esn import generations
+
+    if kwargs.get("action", "post_").startswith("post_"):
+        generations.move_on_after_commit(generations.PERMISSIONS)

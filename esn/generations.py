@@ -16,6 +16,10 @@ from django.db import transaction
 # discovery.suggestions, the inbox badge in digests.selectors).
 VISIBLE = "visible"
 
+# Who holds which permission (people.backends.AccountBackend keeps each person's): moved on by
+# any grant or withdrawal, to a person or a permission group, and by a membership of one.
+PERMISSIONS = "permissions"
+
 
 def inbox_of(user_id: int) -> str:
     """The rows addressed to one person: moved on by every write to them."""

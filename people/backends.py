@@ -7,9 +7,11 @@ from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from esn import generations
 from people.models import User
 
 
@@ -125,3 +127,31 @@ class AccountBackend(ModelBackend):
 
     def user_can_authenticate(self, user) -> bool:
         return super().user_can_authenticate(user) and not getattr(user, "guest_expired", False)
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        """Django's answer, kept in the cache: a post page asks whether its reader may make
+        announcements, which cost two queries over the permission tables on every view
+        while almost nobody holds a permission. The key holds what the answer depends on
+        in the user's own row (read fresh each request) and `generations.PERMISSIONS`,
+        which every change to who holds which permission moves on (esn/apps.py)."""
+        if (
+            obj is None
+            and user_obj.is_active
+            and not user_obj.is_anonymous
+            and not hasattr(user_obj, "_perm_cache")
+        ):
+            key = (
+                f"perms:{user_obj.pk}:{int(user_obj.is_superuser)}:"
+                f"{generations.current(generations.PERMISSIONS)}"
+            )
+            kept = cache.get(key)
+            if kept is None:
+                kept = super().get_all_permissions(user_obj)
+                cache.set(key, frozenset(kept), PERMISSIONS_SECONDS)
+            # ModelBackend reads this before asking the database (the other backends too).
+            user_obj._perm_cache = set(kept)
+        return super().get_all_permissions(user_obj, obj)
+
+
+# A grant made outside Django's signals (raw SQL) shows within this time at most.
+PERMISSIONS_SECONDS = 300

@@ -367,3 +367,30 @@ def test_publishing_costs_the_same_for_someone_who_follows_many_hashtags(member,
 
     assert len(few) == len(many)
     assert not any("hashtags_hashtagfollow" in sql for sql in many)
+
+
+def test_post_page_runs_a_bounded_number_of_queries(feed_world, member_client, colleague, outsider):
+    post = make_post(colleague, "A standing desk, day one #topic")
+    for i in range(3):
+        services.add_comment(post=post, author=outsider, body=f"comment {i}")
+    url = reverse("posts:detail", args=[post.pk])
+    member_client.get(url)  # the first look keeps the reader's permissions
+
+    # 1 session, 2 signed-in user, 3 the post with its author, 4 its images, 5 its hashtags,
+    # 6 whether I liked it, 7 the viewer's ties, 8 the comments with their authors (the
+    # inbox's unread badge is kept)
+    with CaptureQueriesContext(connection) as few:
+        small = member_client.get(url)
+    assert small.status_code == 200
+    assert small.text.count('class="comment"') == 3
+
+    for i in range(40):
+        services.add_comment(post=post, author=colleague if i % 2 else outsider, body=f"more {i}")
+    member_client.get(url)  # new comments moved the badge's generation on
+    with CaptureQueriesContext(connection) as many:
+        large = member_client.get(url)
+    assert large.status_code == 200
+    assert large.text.count('class="comment"') == 43
+    assert len(many) == len(few) == 8, [q["sql"][:60] for q in many.captured_queries]
+    # Whether the reader may make announcements comes from the cache, not the permission tables.
+    assert not [q for q in many.captured_queries if "auth_permission" in q["sql"]]
