@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.groups import readable_groups
 from access.people import visible_people
+from esn.form_fields import ListedModelChoiceField
 from groups.models import Group
 from hashtags.parsing import normalise_hashtag
 from hashtags.selectors import get_visible_hashtag
@@ -33,7 +34,7 @@ class SearchForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"placeholder": _("username, e.g. ana.jansen")}),
     )
-    group = forms.ModelChoiceField(
+    group = ListedModelChoiceField(
         label=_("Group"),
         queryset=Group.objects.none(),
         required=False,

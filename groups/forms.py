@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from esn.form_fields import ListedModelChoiceField
 from groups.models import Group
 from people.models import Department, Location, User
 from posts.images import check_image
@@ -61,12 +62,12 @@ class InviteForm(forms.Form):
             "Usernames work too (ana.jansen, @carl)."
         ),
     )
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Everyone in a department"),
         queryset=Department.objects.order_by("name"),
         required=False,
     )
-    location = forms.ModelChoiceField(
+    location = ListedModelChoiceField(
         label=_("Everyone at a location"),
         queryset=Location.objects.order_by("name"),
         required=False,

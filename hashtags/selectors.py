@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 from taggit.models import Tag
@@ -12,6 +12,7 @@ from access.hashtags import known_hashtags, visible_follower_counts
 from access.people import visible_people, visible_person_q
 from access.posts import visible_comment_q, visible_post_q
 from access.viewer import as_viewer
+from digests.models import Level, SourceChoice, SourceKind
 from esn.textsearch import word_start
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
@@ -28,6 +29,23 @@ def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
     exactly as for a hashtag nobody used: a page for a tag found only on private, secret or
     removed posts would tell that those posts exist."""
     return known_hashtags(user).filter(slug=normalise_hashtag(slug)).first()
+
+
+def hashtag_for_page(user: User, slug: str) -> Hashtag | None:
+    """`get_visible_hashtag`, with `is_followed` and `is_muted` (by `user`) read in the same
+    query, for the hashtag's page."""
+    muted = SourceChoice.objects.filter(
+        user_id=user.pk,
+        kind=SourceKind.HASHTAG,
+        object_id=OuterRef("pk"),
+        level=Level.MUTED,
+    )
+    return (
+        known_hashtags(user)
+        .annotate(is_muted=Exists(muted))
+        .filter(slug=normalise_hashtag(slug))
+        .first()
+    )
 
 
 def search_hashtags(user: User, words: list[str]) -> QuerySet[Hashtag]:

@@ -34,13 +34,15 @@ def directory(request: HtmxHttpRequest) -> HttpResponseBase:
 
 
 def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
-    hashtag = _hashtag_or_404(request, slug)
+    hashtag = selectors.hashtag_for_page(request.user, slug)
+    if hashtag is None:
+        raise Http404(_("No posts carry this hashtag yet."))
     cursor = page_cursor(request)
     page = posts_tagged(request.user, hashtag=hashtag, cursor=cursor)
     context = {
         "hashtag": hashtag,
-        "is_following": selectors.is_following(request.user, hashtag),
-        "is_muted": preferences.is_muted(request.user, SourceKind.HASHTAG, hashtag.pk),
+        "is_following": hashtag.is_followed,
+        "is_muted": hashtag.is_muted,
     }
     if not cursor:
         context["experts"] = selectors.who_knows(request.user, hashtag)

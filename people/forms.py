@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from esn import ratelimit
+from esn.form_fields import ListedModelChoiceField
 from esn.text import clean_name, has_visible_text
 from people.backends import accounts_matching
 from people.models import Department, Location, User
@@ -161,13 +162,13 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         widget=forms.SearchInput(attrs={"id": "people-q"}),
     )
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Department"),
         queryset=Department.objects.all(),
         required=False,
         empty_label=_("Any department"),
     )
-    location = forms.ModelChoiceField(
+    location = ListedModelChoiceField(
         label=_("Location"),
         queryset=Location.objects.all(),
         required=False,

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from access.viewer import as_viewer
+from esn.form_fields import ListedModelChoiceField
 from esn.text import strip_spoofing_characters
 from groups.models import Group
 from groups.selectors import postable_groups
@@ -120,7 +121,7 @@ class PostForm(NewImagesMixin, MentionCheck):
         help_text=_("It is listed under Questions until you accept an answer."),
     )
 
-    group = forms.ModelChoiceField(
+    group = ListedModelChoiceField(
         label=_("Share with"),
         queryset=Group.objects.none(),
         required=False,

@@ -158,3 +158,28 @@ def test_a_hashtag_only_on_posts_i_cannot_see_does_not_exist_for_me(member_clien
 
     assert page.status_code == follow.status_code == unused.status_code == 404
     assert "project_falcon" not in page.text
+
+
+def test_the_page_says_whether_i_follow_and_muted_the_tag_not_whether_others_did(
+    member_client, member, colleague, outsider
+):
+    from digests import preferences
+    from digests.models import Level, SourceKind
+
+    make_post(colleague, "#standups are short")
+    tag = Hashtag.objects.get(slug="standups")
+    follow_hashtag(user=outsider, hashtag=tag)
+    preferences.set_source_level(
+        user=outsider, kind=SourceKind.HASHTAG, object_id=tag.pk, level=Level.MUTED
+    )
+    url = reverse("hashtags:detail", args=["standups"])
+
+    page = member_client.get(url).text
+    assert 'value="unfollow"' not in page and 'value="unmute"' not in page
+
+    follow_hashtag(user=member, hashtag=tag)
+    preferences.set_source_level(
+        user=member, kind=SourceKind.HASHTAG, object_id=tag.pk, level=Level.MUTED
+    )
+    page = member_client.get(url).text
+    assert 'value="unfollow"' in page and 'value="unmute"' in page
