@@ -307,9 +307,9 @@ def discovery(user: User | Viewer) -> dict[str, Any]:
     """The home page's side cards: this week's trending hashtags and what to follow or join,
     each with its reason. The viewer's ties are read once for all of them; at most ten
     queries, whatever the size of the company, and none while the viewer's cards are kept
-    (`_cards_key` says when they are not)."""
+    (`cards_key` says when they are not)."""
     viewer = as_viewer(user)
-    key = _cards_key(viewer)
+    key = cards_key(viewer)
     cards = cache.get(key) if key else None
     if cards is None:
         trending = trending_hashtags(viewer.user, limit=6)
@@ -335,7 +335,7 @@ def discovery(user: User | Viewer) -> dict[str, Any]:
 CARDS_SECONDS = 300
 
 
-def _cards_key(viewer: Viewer) -> str | None:
+def cards_key(viewer: Viewer) -> str | None:
     user = viewer.user
     if viewer.pk is None or user is None:
         return None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from esn import generations
 from groups import moderation
 from groups.models import Group
+from people.models import Follow
 from people.services import block_person, deactivate_person, follow_person, set_languages
 from posts import services as post_services
 from tests.factories import UserFactory, make_post
@@ -122,3 +123,51 @@ def test_someone_signing_in_does_not_empty_everyones_cards(member, colleague):
     colleague.is_active = False
     colleague.save()  # Django admin's save, all fields
     assert generations.current(generations.VISIBLE) > before
+
+
+def _token_of(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_kept_cards_carry_this_requests_address_and_token(member, colleague):
+    """The cards' HTML is kept, not rendered again; the address the buttons come back to and
+    the CSRF token are this request's, in each of the person's sessions."""
+    from django.test import Client
+
+    follow_person(follower=member, followee=colleague)
+    follow_person(follower=colleague, followee=UserFactory(username="fiona", first_name="Fiona"))
+
+    laptop, phone = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    laptop.force_login(member)
+    phone.force_login(member)
+
+    first = laptop.get(reverse("discover"), HTTP_HX_CURRENT_URL="http://testserver/", **HTMX)
+    assert 'name="next" value="/"' in first.text
+    kept = phone.get(
+        reverse("discover"),
+        HTTP_HX_CURRENT_URL='http://testserver/all/?q=a"b<c',
+        **HTMX,
+    )
+    assert kept.templates == []  # nothing rendered: the HTML was kept
+    assert 'name="next" value="/all/?q=a&quot;b&lt;c"' in kept.text
+    assert 'value="/"' not in kept.text and "\x00" not in kept.text
+    assert kept.text.count('name="csrfmiddlewaretoken"') == first.text.count(
+        'name="csrfmiddlewaretoken"'
+    )
+
+    # Following someone from the kept cards works in the session that received them.
+    suggested = re.search(r'action="(/people/[^"]+/follow/)"', kept.text).group(1)
+    refused = phone.post(suggested, {"csrfmiddlewaretoken": "x" * 64, "next": "/"})
+    assert refused.status_code == 403
+    followed = phone.post(suggested, {"csrfmiddlewaretoken": _token_of(kept.text), "next": "/"})
+    assert followed.status_code == 302
+    assert Follow.objects.filter(follower=member, followee__username="fiona").exists()
+
+
+def test_the_full_discover_page_is_rendered_with_its_own_address(member_client, writers):
+    for person in writers:
+        make_post(person, "notes from the #retro")
+    cards(member_client)  # keeps the cards' HTML
+    page = member_client.get(reverse("discover"))
+    assert "<html" in page.text and "#retro" in page.text
+    assert 'name="next" value="/discover/"' in page.text
