@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from esn.templatetags.esn_time import ago, exact
+from esn.templatetags.esn_time import ago, exact, short_date
 from people.templatetags.people_marks import avatar, guest_badge
 from posts.models import pk_url
 
@@ -298,6 +298,60 @@ def post_card(context: template.Context, post: Any, reasons: Any = None) -> Safe
     if now is None:
         now = context.render_context["post_cards_now"] = timezone.now()
     return render_card(context, post, reasons, now=now)
+
+
+@register.simple_tag
+def search_hit(hit: Any) -> SafeString:
+    """One result of the search page (templates/search.html): the post's head, its snippet
+    with the matched words marked, and the matching comment's, if any. The snippets are
+    `posts.search.highlight`'s, escaped there but for its own <mark> tags."""
+    language = translation.get_language()
+    words = _words(language)
+    post = hit.post
+    author = post.author
+    pk = int(post.pk)
+    post_url = pk_url("posts:detail", pk)
+    author_url = _profile_url(author.username)
+    created = post.created_at
+    parts = [
+        f'\n<article class="card post search-hit" id="hit-{pk}" aria-labelledby="hit-{pk}-author">\n'
+        '  <header class="post-head">\n'
+        # The line ends after the avatar and the guest mark are the templates' that made them.
+        f'    <a href="{author_url}" tabindex="-1" aria-hidden="true">{avatar(author, "sm")}\n</a>\n'
+        "    <div>\n"
+        f'      <a class="post-author" id="hit-{pk}-author" href="{author_url}">'
+        f"{escape(author.display_name)}</a>{guest_badge(author)}\n\n      "
+    ]
+    if post.group_id:
+        group = post.group
+        parts.append(
+            f'<span class="post-group">{words["in"]} <a class="group-badge"'
+            f' href="{escape(group.get_absolute_url())}">{escape(group.name)}</a></span>'
+        )
+    parts.append(
+        f"\n      {question_labels(post, language=language)}\n"
+        f'      <div class="post-meta"><a href="{post_url}"><time'
+        f' datetime="{timezone.localtime(created).isoformat()}" title="{escape(exact(created))}">'
+        f"{escape(short_date(created))}</time></a>\n"
+        f"        · {_count_label(language, 'comment', int(post.comment_count))}</div>\n"
+        "    </div>\n"
+        "  </header>\n"
+        f'  <p class="hit-snippet"><a class="hit-link" href="{post_url}">{hit.snippet}</a></p>\n  '
+    )
+    comment = hit.comment
+    if comment:
+        by = escape(_("Comment by %(name)s") % {"name": comment.author.display_name})
+        parts.append(
+            '\n  <div class="hit-comment">\n'
+            f'    <p class="hit-comment-head muted">{by} · <time'
+            f' datetime="{timezone.localtime(comment.created_at).isoformat()}">'
+            f"{escape(short_date(comment.created_at))}</time></p>\n"
+            f'    <p class="hit-snippet"><a class="hit-link" href="{post_url}#comment-{int(comment.pk)}">'
+            f"{hit.comment_snippet}</a></p>\n"
+            "  </div>\n  "
+        )
+    parts.append("\n</article>\n")
+    return mark_safe("".join(parts))  # noqa: S308  # escaped parts and highlight's snippets
 
 
 @register.simple_tag(takes_context=True)
