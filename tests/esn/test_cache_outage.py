@@ -88,3 +88,41 @@ def test_a_key_changed_while_redis_was_away_is_deleted_when_it_returns(settings,
     up.set("session-of-someone", "new")
     assert up.get("session-of-someone") == "new"
     up.delete("session-of-someone")
+
+
+def test_a_counter_is_one_round_trip_and_lives_its_time(settings):
+    """esn.ratelimit counts every request: made and incremented in one pipelined round trip,
+    expiring `timeout` seconds after its first count (not pushed back by later ones)."""
+    try:
+        redis.Redis.from_url(live.REDIS_URL, socket_connect_timeout=1).ping()
+    except (redis.RedisError, ValueError):
+        pytest.skip("no Redis at REDIS_URL")
+    settings.CACHES = {"default": cache_settings(live.REDIS_URL)}
+    shared = caches["default"]
+    shared.delete("counted")
+    sent = []
+    client = shared._cache.get_client("counted", write=True)
+    original = client.connection_pool.get_connection
+
+    def counting(*args, **kwargs):
+        sent.append(1)
+        return original(*args, **kwargs)
+
+    client.connection_pool.get_connection = counting
+    try:
+        assert [shared.count("counted", 60) for _ in range(3)] == [1, 2, 3]
+    finally:
+        client.connection_pool.get_connection = original
+    assert len(sent) == 3
+    raw = shared.make_and_validate_key("counted")
+    assert 55 <= client.ttl(raw) <= 60
+    assert shared.get("counted") == 3  # a number Django's cache reads back as such
+    shared.delete("counted")
+
+
+def test_with_redis_down_counting_raises_and_the_rate_limit_lets_through(redis_down, member):
+    with pytest.raises(ValueError):
+        redis_down.count("counted", 60)
+    browser = Client()
+    browser.force_login(member)
+    assert browser.get(reverse("home")).status_code == 200
