@@ -189,4 +189,4 @@ class RedisCache(DjangoRedisCache):
     def count(self, key, timeout) -> int:
         """See CalmRedisCacheClient.count; esn.ratelimit counts every request with it."""
         key = self.make_and_validate_key(key)
-        return self._cache.count(key, self.get_backend_timeout(timeout))
+        return self._cache.count(key, self.get_backend_timeout(timeout))  # type: ignore[attr-defined]
