@@ -452,6 +452,15 @@ def get_visible_post(user: User | Viewer, pk: int) -> Post | None:
     return post
 
 
+def refresh_counts(post: Post) -> None:
+    """The post's like and comment counts read again (after a like or a comment), without
+    reading the post through the policy again: the caller already did."""
+    counts = Post.objects.filter(pk=post.pk).values("like_count", "comment_count").first()
+    if counts is not None:
+        post.like_count = counts["like_count"]
+        post.comment_count = counts["comment_count"]
+
+
 def thread(user: User | Viewer, post: Post) -> QuerySet[Comment]:
     """The post's comments, oldest first, if the user may see the post; a question's accepted
     answer comes first. The conversation stays whole: blocks do not cut it."""

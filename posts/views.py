@@ -222,9 +222,11 @@ def delete(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
 @require_POST
 def like(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
     post = _visible_or_404(request, pk)
-    services.toggle_like(post=post, user=request.user)
+    post.liked_by_me = services.toggle_like(post=post, user=request.user)  # type: ignore[attr-defined]
     if request.htmx:
-        post = _visible_or_404(request, pk)
+        # The count as it is now, others' likes meanwhile included; the post was read through
+        # the policy above, so only the number is read again.
+        selectors.refresh_counts(post)
         # The swapped-in form keeps pointing back at the page it sits on, not at this URL.
         back_url = next_url(request, post.get_absolute_url())
         return render(request, "posts/_post.html#like-button", {"post": post, "back_url": back_url})
@@ -244,7 +246,7 @@ def comment(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
             form.add_error("body", exc)
         else:
             if request.htmx:
-                post = _visible_or_404(request, pk)
+                selectors.refresh_counts(post)
                 # The thread, and out of band every other place the count shows.
                 context = {**_thread_context(request, post), "oob_counts": True}
                 return render(request, "posts/_comments.html", context)

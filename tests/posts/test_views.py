@@ -239,6 +239,35 @@ def test_like_with_htmx_returns_just_the_button_and_toggles(colleague_client, me
     assert not Reaction.objects.exists()
 
 
+def test_the_like_button_counts_others_likes_made_meanwhile(
+    colleague_client, member, outsider, django_assert_max_num_queries
+):
+    post = make_post(member, "like me")
+    services.toggle_like(post=post, user=outsider)  # after the page was read
+    url = reverse("posts:like", args=[post.pk])
+
+    # session, user, the post through the policy (with images, hashtags, whether I liked it),
+    # the like (delete, insert, count, with their savepoints), the inbox event, and the
+    # counts read again: not the post through the policy a second time
+    with django_assert_max_num_queries(15):
+        liked = colleague_client.post(url, **HTMX)
+    assert 'aria-label="2 likes"' in liked.text and 'aria-pressed="true"' in liked.text
+    unliked = colleague_client.post(url, **HTMX)
+    assert 'aria-label="1 like"' in unliked.text and 'aria-pressed="false"' in unliked.text
+
+
+def test_a_comment_with_htmx_shows_the_new_count_everywhere(colleague_client, member, outsider):
+    post = make_post(member, "comment on me")
+    services.add_comment(post=post, author=outsider, body="first")
+    response = colleague_client.post(
+        reverse("posts:comment", args=[post.pk]), {"body": "second"}, **HTMX
+    )
+    assert response.status_code == 200
+    assert "second" in response.text and "2 comments" in response.text
+    assert f'id="post-{post.pk}-comment-count" href="/posts/{post.pk}/#comments"' in response.text
+    assert 'hx-swap-oob="true">2 comments</a>' in response.text
+
+
 def test_swapped_like_button_still_points_back_at_the_page_it_sits_on(colleague_client, member):
     post = make_post(member, "like me")
 
