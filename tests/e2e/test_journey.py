@@ -300,6 +300,8 @@ def test_screenshots(new_page):
         "people": "/people/",
         # The filters open with a field error: the form's widgets (esn/form_renderer.py).
         "search": "/search/?q=desk&since=not-a-date",
+        # Hits: the result card (posts/templatetags/post_cards.search_hit), a comment's too.
+        "search-hits": "/search/?q=lisbon+record",
     }
     for label, viewport in (("1280", DESKTOP), ("390", PHONE)):
         page = new_page(viewport)
