@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -202,10 +203,16 @@ def source_row(user: User, kind: str, object_id: int) -> SourceRow | None:
     return next((r for r in rows if r.object_id == object_id and r.kind == kind), None)
 
 
+def muted_choice(user: User, kind: str, object_id: Any) -> QuerySet[SourceChoice]:
+    """The person's choice to mute this person or hashtag (`object_id` may be an `OuterRef`,
+    to ask it inside another query, as the hashtag page does)."""
+    return SourceChoice.objects.filter(
+        user_id=user.pk, kind=kind, object_id=object_id, level=Level.MUTED
+    )
+
+
 def is_muted(user: User, kind: str, object_id: int) -> bool:
     """Whether the person muted this person or hashtag (a group's mute is on the membership)."""
     if not user.is_authenticated:
         return False
-    return SourceChoice.objects.filter(
-        user=user, kind=kind, object_id=object_id, level=Level.MUTED
-    ).exists()
+    return muted_choice(user, kind, object_id).exists()

@@ -12,7 +12,8 @@ from access.hashtags import known_hashtags, visible_follower_counts
 from access.people import visible_people, visible_person_q
 from access.posts import visible_comment_q, visible_post_q
 from access.viewer import as_viewer
-from digests.models import Level, SourceChoice, SourceKind
+from digests import preferences
+from digests.models import SourceKind
 from esn.textsearch import word_start
 from hashtags.models import Hashtag, HashtagFollow, TaggedPost
 from hashtags.parsing import normalise_hashtag
@@ -34,12 +35,7 @@ def get_visible_hashtag(user: User, slug: str) -> Hashtag | None:
 def hashtag_for_page(user: User, slug: str) -> Hashtag | None:
     """`get_visible_hashtag`, with `is_followed` and `is_muted` (by `user`) read in the same
     query, for the hashtag's page."""
-    muted = SourceChoice.objects.filter(
-        user_id=user.pk,
-        kind=SourceKind.HASHTAG,
-        object_id=OuterRef("pk"),
-        level=Level.MUTED,
-    )
+    muted = preferences.muted_choice(user, SourceKind.HASHTAG, OuterRef("pk"))
     return (
         known_hashtags(user)
         .annotate(is_muted=Exists(muted))

@@ -20,8 +20,10 @@ from hashtags.models import Hashtag
 from posts.selectors import posts_tagged
 
 
-def _hashtag_or_404(request: HtmxHttpRequest, slug: str) -> Hashtag:
-    hashtag = selectors.get_visible_hashtag(request.user, slug)
+def _hashtag_or_404(
+    request: HtmxHttpRequest, slug: str, find=selectors.get_visible_hashtag
+) -> Hashtag:
+    hashtag = find(request.user, slug)
     if hashtag is None:
         raise Http404(_("No posts carry this hashtag yet."))
     return hashtag
@@ -34,9 +36,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponseBase:
 
 
 def detail(request: HtmxHttpRequest, slug: str) -> HttpResponseBase:
-    hashtag = selectors.hashtag_for_page(request.user, slug)
-    if hashtag is None:
-        raise Http404(_("No posts carry this hashtag yet."))
+    hashtag = _hashtag_or_404(request, slug, find=selectors.hashtag_for_page)
     cursor = page_cursor(request)
     page = posts_tagged(request.user, hashtag=hashtag, cursor=cursor)
     context = {
