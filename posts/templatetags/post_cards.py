@@ -155,6 +155,13 @@ def _csrf(context: template.Context) -> str:
     return get_token(request) if request is not None else ""
 
 
+def _group_badge(group: Any, words: dict[str, str]) -> str:
+    return (
+        f'<span class="post-group">{words["in"]} <a class="group-badge"'
+        f' href="{escape(group.get_absolute_url())}">{escape(group.name)}</a></span>'
+    )
+
+
 def _images(post: Any) -> str:
     images = list(post.images.all())
     if not images:
@@ -237,11 +244,7 @@ def render_card(
         parts.append(f' <span class="badge badge-former">{former}</span>')
     parts.append("\n      ")
     if post.group_id:
-        group = post.group
-        parts.append(
-            f'<span class="post-group">{words["in"]} <a class="group-badge"'
-            f' href="{escape(group.get_absolute_url())}">{escape(group.name)}</a></span>'
-        )
+        parts.append(_group_badge(post.group, words))
     parts.append("\n      ")
     if author.title:
         parts.append(f'<span class="muted">· {escape(author.title)}</span>')
@@ -323,11 +326,7 @@ def search_hit(hit: Any) -> SafeString:
         f"{escape(author.display_name)}</a>{guest_badge(author)}\n\n      "
     ]
     if post.group_id:
-        group = post.group
-        parts.append(
-            f'<span class="post-group">{words["in"]} <a class="group-badge"'
-            f' href="{escape(group.get_absolute_url())}">{escape(group.name)}</a></span>'
-        )
+        parts.append(_group_badge(post.group, words))
     parts.append(
         f"\n      {question_labels(post, language=language)}\n"
         f'      <div class="post-meta"><a href="{post_url}"><time'
