@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
+
+from esn.cache import count as counted
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,7 @@ def hit(limit: Limit, who: object) -> Verdict:
     retry_after = max(1, int(limit.seconds - (now % limit.seconds)))
     key = f"ratelimit:{limit.scope}:{who}:{window}"
     try:
-        counter = getattr(cache, "count", None)  # Redis's one round trip (esn.cache)
-        if counter is not None:
-            used = counter(key, limit.seconds + 1)
-        else:
-            cache.add(key, 0, timeout=limit.seconds + 1)
-            used = cache.incr(key)
+        used = counted(key, limit.seconds + 1)
     except Exception:  # any cache failure; logged, and the request goes through
         log.exception("Rate limit counter %s unavailable", limit.scope)
         return Verdict(allowed=True, retry_after=0)
