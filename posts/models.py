@@ -175,6 +175,12 @@ class Post(Moderated):
     def plain_text(self) -> str:
         return plain_text(self.body_html)
 
+    def image_list(self) -> list[PostImage]:
+        """The post's images in their order: the list `posts.selectors.with_post_details`
+        fetched with the page (PAGE_IMAGES), else read now."""
+        fetched = self.__dict__.get(PAGE_IMAGES)
+        return list(self.images.all()) if fetched is None else fetched
+
     @property
     def is_answered(self) -> bool:
         return self.accepted_answer_id is not None
@@ -193,6 +199,9 @@ class Post(Moderated):
 
 
 IMAGE_ALT_MAX_LENGTH = 500
+# Where a page of posts keeps each post's images: a plain list (`Prefetch(to_attr=...)`), so
+# no related manager and queryset is built per post to hold them.
+PAGE_IMAGES = "page_images"
 
 
 def image_path(instance: PostImage, filename: str) -> str:

@@ -174,7 +174,7 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:
         request.POST if posted else None,
         request.FILES if posted else None,
         initial={"body": post.body, "is_question": post.is_question},
-        post_images=list(post.images.all()),
+        post_images=post.image_list(),
         post=post,
     )
     if posted and form.is_valid():

@@ -163,7 +163,7 @@ def _group_badge(group: Any, words: dict[str, str]) -> str:
 
 
 def _images(post: Any) -> str:
-    images = list(post.images.all())
+    images = post.image_list()
     if not images:
         return ""
     parts = [f'\n  <div class="post-images post-images-{len(images)}">\n    ']

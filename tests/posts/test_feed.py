@@ -34,6 +34,20 @@ def test_home_feed_has_own_followed_people_and_followed_hashtags(member, colleag
     assert reasons[tagged.pk] == ["you follow #standing_desk"]
 
 
+def test_reasons_name_every_followed_hashtag_of_a_post_in_its_order_and_no_other(member):
+    stranger = UserFactory()
+    make_post(stranger, "seed #zebra #apple #mango")
+    for slug in ("zebra", "mango"):
+        follow_hashtag(user=member, hashtag=Hashtag.objects.get(slug=slug))
+    tagged = make_post(stranger, "both #Zebra and #apple and #mango")
+    other = make_post(member, "mine, with #apple only")
+
+    reasons = {item.post.pk: item.reasons for item in home_feed(member).items}
+
+    assert reasons[tagged.pk] == ["you follow #zebra", "you follow #mango"]
+    assert reasons[other.pk] == ["your post"]
+
+
 def test_home_feed_pages_by_keyset_without_gaps_or_repeats(member, colleague):
     follow_person(follower=member, followee=colleague)
     start = now() - timedelta(days=10)

@@ -300,15 +300,15 @@ def test_home_feed_costs_the_same_queries_with_the_language_filter_on(
     def selector():
         shown[:] = home_feed(member, limit=20).items
         for item in shown:
-            list(item.post.images.all())
-            [t.tag.name for t in item.post.tagged_items.all()]
+            item.post.image_list()
 
     def page():
         assert member_client.get(reverse("home")).status_code == 200
 
     page()  # warm: the first request also records the visit
     # The selector: 1 ties, 2 candidate ids, 3 posts (with whether I liked each), 4 images,
-    # 5 hashtags (test_query_counts.py names them); the page: those and the page's own.
+    # 5 followed hashtags' names (test_query_counts.py names them); the page: those and its
+    # own.
     off = (_queries(selector), _queries(page))
     assert "de" in {item.post.language for item in shown}
     _reads(member, "nl", "en")
