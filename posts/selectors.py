@@ -114,9 +114,12 @@ class FeedPage:
 
 def with_post_details(qs: QuerySet[Post]) -> QuerySet[Post]:
     """What a rendered post needs, fetched in a fixed number of queries for any page size:
-    author, group and images (a card links its hashtags in its HTML)."""
-    return qs.select_related("author", "group").prefetch_related(
-        Prefetch("images", to_attr=PAGE_IMAGES)
+    author, group and images (a card links its hashtags in its HTML). Not the search column:
+    PostgreSQL's own, a few KB for a long post, never read in Python."""
+    return (
+        qs.select_related("author", "group")
+        .defer("search_vector")
+        .prefetch_related(Prefetch("images", to_attr=PAGE_IMAGES))
     )
 
 

@@ -154,9 +154,9 @@ def test_stream_selectors_cost_the_same_for_5_and_50_posts(
     }[selector]
 
     for limit in (5, 50):
-        # 1 candidate ids, 2 the posts with their authors and whether I liked each, 3 images,
-        # 4 hashtags
-        with django_assert_max_num_queries(4):
+        # 1 candidate ids, 2 the posts with their authors and whether I liked each, 3 images
+        # (no hashtag links: the cards' HTML has them)
+        with django_assert_max_num_queries(3):
             page = read(limit)
         assert len(page.items) == limit
 
@@ -273,11 +273,11 @@ def test_all_stream_view_runs_a_bounded_number_of_queries(
 ):
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 candidate ids, 4 posts with authors and whether I liked
-    # each, 5 images, 6 hashtags, 7 the composer's groups, 8 the inbox's unread badge
+    # each, 5 images, 6 the composer's groups, 7 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("all"),
-        n_queries=8,
+        n_queries=7,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -290,14 +290,14 @@ def test_hashtag_page_runs_a_bounded_number_of_queries(
     _grow(feed_world, 4)
     # 1 session, 2 signed-in user, 3 the hashtag with whether I follow and muted it, 4 whether
     # I may see a post carrying it, 5 candidate ids from the tag's index, 6 posts with authors
-    # and whether I liked each, 7 images, 8 hashtags, 9 the inbox's unread badge; "who knows"
-    # (first page only): 10 posts per author, 11 answers per person, 12 skills spelled like
-    # the tag, 13 people listing one, 14 those people; 15 the tag's use over time (community
-    # health, one query)
+    # and whether I liked each, 7 images, 8 the inbox's unread badge; "who knows" (first page
+    # only): 9 posts per author, 10 answers per person, 11 skills spelled like the tag, 12
+    # people listing one, 13 those people; 14 the tag's use over time (community health, one
+    # query)
     _assert_view_bounded(
         member_client,
         reverse("hashtags:detail", args=["topic"]),
-        n_queries=15,
+        n_queries=14,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
@@ -309,18 +309,40 @@ def test_profile_view_runs_a_bounded_number_of_queries(
 ):
     _grow(feed_world, 8)  # authors alternate: Carl has 1 + 4 posts
     # 1 session, 2 signed-in user, 3 the person, 4 candidate ids, 5 posts with authors and
-    # whether I liked each, 6 images, 7 hashtags, 8 following count, 9 followers count,
-    # 10 whether I follow them, 11 whether I blocked them, 12 whether I muted them,
-    # 13 skills, 14 which of the skills' hashtags have a page (the chips' links), 15 following
-    # preview, 16 followers preview, 17 the inbox's unread badge
+    # whether I liked each, 6 images, 7 following count, 8 followers count, 9 whether I follow
+    # them, 10 whether I blocked them, 11 whether I muted them, 12 skills, 13 which of the
+    # skills' hashtags have a page (the chips' links), 14 following preview, 15 followers
+    # preview, 16 the inbox's unread badge
     _assert_view_bounded(
         member_client,
         reverse("people:profile", args=[colleague.username]),
-        n_queries=17,
+        n_queries=16,
         world=feed_world,
         assert_max=django_assert_max_num_queries,
         expected_small=5,
     )
+
+
+def test_pages_of_posts_read_neither_the_search_column_nor_hashtag_links(
+    feed_world, member_client, colleague
+):
+    _grow(feed_world, 6)
+    for url in (
+        reverse("home"),
+        reverse("all"),
+        reverse("hashtags:detail", args=["topic"]),
+        reverse("people:profile", args=[colleague.username]),
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            response = member_client.get(url)
+        assert response.status_code == 200
+        assert 'href="/hashtags/topic/"' in response.text, url  # the cards still link the tag
+        posts_read = [q["sql"] for q in ctx.captured_queries if 'FROM "posts_post"' in q["sql"]]
+        assert posts_read, url
+        assert not [sql for sql in posts_read if "search_vector" in sql.split(" FROM ")[0]], url
+        # Home reads the names of the followed tags for its reasons; nobody reads link rows.
+        links = 'SELECT "hashtags_taggedpost"."id"'
+        assert not [q for q in ctx.captured_queries if q["sql"].startswith(links)], url
 
 
 # --- publishing: O(1) writes whatever the audience --------------------------------------------
